@@ -1,0 +1,86 @@
+"""Base classes of the generated `XProcess` and `XCluster` facades.
+
+They hold the runtime core and implement what is the same for every async class. The
+only public names they add are the reserved ones (`spawn` is generated, `join`, `members`),
+because every public name here is a name users cannot give to a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Generic, TypeVar
+
+from ._cluster import ClusterCore
+from ._process import ProcessCore
+from ._runtime import current_runtime
+
+__all__ = ["ClusterHandle", "ProcessHandle", "new_process"]
+
+_P = TypeVar("_P", bound="ProcessHandle")
+
+
+def new_process(
+    kind: str, make: Callable[[], object], dispatch: Callable[[Any, Any], object]
+) -> ProcessCore:
+    """Create the instance with `make()` now (so constructor errors reach the caller)
+    and wrap it in a process on the current runtime."""
+    runtime = current_runtime()
+    return ProcessCore(runtime, runtime.process_name(kind), make(), dispatch)
+
+
+class ProcessHandle:
+    """A reference to one process. Cheap to copy; equal when it is the same process."""
+
+    __slots__ = ("_core",)
+
+    def __init__(self, core: ProcessCore) -> None:
+        """Wrap an existing process; use the generated `spawn` to start a new one."""
+        self._core = core
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._core.name}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProcessHandle) and other._core is self._core
+
+    def __hash__(self) -> int:
+        return id(self._core)
+
+
+class ClusterHandle(Generic[_P]):
+    """A cluster of processes of one async class; each message goes to exactly one member."""
+
+    __slots__ = ("_core",)
+
+    # The generated subclass names its process facade here, to wrap `members`.
+    _process_type: ClassVar[type[ProcessHandle]]
+
+    def __init__(self, members: Iterable[_P]) -> None:
+        """Form a cluster of running processes, which stay directly addressable."""
+        cores = []
+        for member in members:
+            if not isinstance(member, self._process_type):
+                raise TypeError(
+                    f"{type(self).__name__} members must be {self._process_type.__name__}, "
+                    f"not {type(member).__name__}"
+                )
+            cores.append(member._core)
+        self._core = ClusterCore(type(self).__name__, cores)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {len(self._core.members)}>"
+
+    @property
+    def members(self) -> tuple[_P, ...]:
+        """The member processes, in the order they joined."""
+        wrap: Callable[[ProcessCore], _P] = self._process_type  # type: ignore[assignment]
+        return tuple(wrap(core) for core in self._core.members)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until every message sent to the cluster so far has been handled.
+
+        Like `queue.Queue.join()`: messages sent while waiting are waited for too.
+        Raises `TimeoutError` after `timeout` seconds, and `UsageError` when called from
+        a handler of one of the members (it would wait for itself).
+        """
+        self._core.join(timeout)
