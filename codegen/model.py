@@ -192,6 +192,15 @@ class ProcessSpec:
         return ", ".join(p.passed_from("") for p in self.init_params)
 
     @property
+    def union(self) -> str:
+        """The union of the message classes, wrapped one per line when it is long."""
+        members = [m.class_name for m in self.messages]
+        line = " | ".join(members)
+        if len(line) + len(self.message_union) <= 60:
+            return line
+        return "(\n    " + "\n    | ".join(members) + "\n)"
+
+    @property
     def exported(self) -> tuple[str, ...]:
         names = [m.class_name for m in self.messages]
         return (*names, self.message_union, self.dispatch, self.process, self.cluster)
@@ -218,6 +227,33 @@ class ImportSpec:
         return f"from {self.module} import {bound}"
 
 
+def import_lines(imports: tuple[ImportSpec, ...]) -> tuple[str, ...]:
+    """Import statements as isort would write them: absolute modules first, then relative
+    ones after a blank line; names from one module share one ``from`` statement."""
+    groups: list[list[str]] = [[], []]
+    merged: dict[str, list[str]] = {}
+    for spec in sorted(imports, key=lambda s: (s.module.startswith("."), s.module, s.name or "")):
+        group = groups[spec.module.startswith(".")]
+        if spec.name is None:
+            group.append(spec.statement)
+            continue
+        bound = spec.statement.split(" import ", 1)[1]
+        if spec.module not in merged:
+            merged[spec.module] = []
+            group.append(spec.module)  # placeholder, filled in below
+        merged[spec.module].append(bound)
+    lines: list[str] = []
+    for group in groups:
+        if group and lines:
+            lines.append("")
+        for entry in group:
+            if entry in merged:
+                lines.append(f"from {entry} import {', '.join(merged[entry])}")
+            else:
+                lines.append(entry)
+    return tuple(lines)
+
+
 @dataclass(frozen=True)
 class ModuleSpec:
     """Everything the generated module of one source file holds."""
@@ -230,4 +266,14 @@ class ModuleSpec:
 
     @property
     def exported(self) -> tuple[str, ...]:
-        return tuple(name for p in self.processes for name in p.exported)
+        """``__all__``, sorted as isort and ruff sort it: classes first, then functions."""
+        names = (name for p in self.processes for name in p.exported)
+        return tuple(sorted(names, key=lambda name: (not name[:1].isupper(), name)))
+
+    @property
+    def import_lines(self) -> tuple[str, ...]:
+        return import_lines(self.imports)
+
+    @property
+    def type_checking_import_lines(self) -> tuple[str, ...]:
+        return import_lines(self.type_checking_imports)

@@ -7,6 +7,7 @@ come from LibCST's metadata, for diagnostics that point at the offending line.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -41,10 +42,7 @@ def analyze(path: str, text: str, source_module: str) -> tuple[ModuleSpec | None
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = str(error).splitlines()[0]
-        return None, [
-            Diagnostic(path, error.editor_line, error.editor_column, f"syntax error: {message}")
-        ]
+        return None, [_syntax_error(path, text, error)]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     pass_ = _Pass(path, source_module, wrapper)
     pass_.run()
@@ -60,6 +58,20 @@ def analyze(path: str, text: str, source_module: str) -> tuple[ModuleSpec | None
         processes=tuple(pass_.processes),
     )
     return spec, []
+
+
+def _syntax_error(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Python's own parser words syntax errors better than LibCST: ask it first."""
+    try:
+        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python_error:
+        line = python_error.lineno or 1
+        column = python_error.offset or 1
+        return Diagnostic(path, line, column, f"syntax error: {python_error.msg}")
+    except (ValueError, OverflowError):
+        pass
+    message = str(error).splitlines()[0]
+    return Diagnostic(path, error.editor_line, error.editor_column, f"syntax error: {message}")
 
 
 @dataclass

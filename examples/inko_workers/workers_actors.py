@@ -65,7 +65,9 @@ class WorkerProcess(_actorgen.ProcessHandle):
     @classmethod
     def spawn(cls, name: str) -> WorkerProcess:
         """Start a process that owns a new `Worker(name)`."""
-        return cls(_actorgen.new_process("Worker", lambda: Worker(name), dispatch_worker))
+        return cls(
+            _actorgen.new_process("Worker", lambda: Worker(name), dispatch_worker)
+        )
 
     def foo(self, a: int) -> None:
         """Add `a` to the total (a tell: no reply)."""
