@@ -1,0 +1,60 @@
+"""The examples run, are up to date with the generator, and type-check."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from helpers import REPO, run_cli
+
+
+def test_the_examples_are_up_to_date_with_the_generator() -> None:
+    run = run_cli(REPO / "examples", "--check")
+    assert run.code == 0, run.out + run.err
+
+
+def test_the_inko_worker_example_runs_as_documented() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.inko_workers"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cluster.bar(50) replied" in done.stdout
+    assert "Worker-1 handled" in done.stdout and "Worker-2 handled" in done.stdout
+
+
+def test_the_job_batch_example_runs_and_checks_its_results() -> None:
+    if not (REPO / "examples" / "job_batch").exists():
+        pytest.skip("no job_batch example")
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.job_batch"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_examples_pass_mypy_strict() -> None:
+    packages = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "__init__.py").exists())
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", *packages],
+        cwd=REPO / "examples",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (REPO / "README.md").read_text()
+    quickstart = readme.split("## Quickstart", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line for line in quickstart.strip().splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert commands[1] in (REPO / ".ci" / "run").read_text().splitlines()
