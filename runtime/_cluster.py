@@ -101,7 +101,10 @@ class ClusterCore:
             with self._lock:
                 member = self._idle.popitem(last=False)[0] if self._idle else None
         if runtime.closed:
+            # The runtime stopped while we queued: shutdown may have abandoned this queue
+            # already, so fail what nobody will run (abandon is safe to repeat).
             runtime.sweep()
+            self.abandon()
 
     # -- called by members ----------------------------------------------------------------
 
@@ -162,6 +165,8 @@ class ClusterCore:
             self._unfinished -= len(pending)
             if self._unfinished == 0:
                 self._all_done.notify_all()
+        if pending:
+            self.runtime.abandoned(len(pending))
         error = self.runtime.stopped_error(self.name)
         for message, future in pending:
             if future is None:

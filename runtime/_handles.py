@@ -25,6 +25,8 @@ def new_process(
     """Create the instance with `make()` now (so constructor errors reach the caller)
     and wrap it in a process on the current runtime."""
     runtime = current_runtime()
+    if runtime.stopping:
+        raise runtime.stopped_error(kind)
     return ProcessCore(runtime, runtime.process_name(kind), make(), dispatch)
 
 

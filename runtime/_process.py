@@ -105,6 +105,8 @@ class ProcessCore:
             raise runtime.stopped_error(self.name)
         with self._lock:
             if self._stopped:
+                if runtime.stopping:
+                    raise runtime.stopped_error(self.name)
                 raise ProcessStopped(self.name, "it was stopped")
             mailbox = self._mailbox
             if mailbox is None:
@@ -189,19 +191,23 @@ class ProcessCore:
         try:
             result = self._dispatch(self._instance, message)
         except BaseException as error:  # delivered to the future or on_error
-            self.failed += 1
+            # Counters first, so that whoever sees the reply also sees them updated.
+            self._count(started, failed=True)
             if future is None:
                 self.runtime.report(self.name, message, error)
             else:
                 future.set_exception(error)
         else:
+            self._count(started, failed=False)
             if future is not None:
                 future.set_result(result)
-        finally:
-            self.handled += 1
-            self.busy_ns += time.perf_counter_ns() - started
-            if cluster is not None:
-                cluster.task_done()
+        if cluster is not None:
+            cluster.task_done()
+
+    def _count(self, started: int, failed: bool) -> None:
+        self.handled += 1
+        self.failed += failed
+        self.busy_ns += time.perf_counter_ns() - started
 
     def _sleep(self) -> None:
         """Go idle, unless work arrived; park in every cluster first."""
@@ -238,6 +244,8 @@ class ProcessCore:
             mailbox, self._mailbox = self._mailbox, None
         if self._parked:
             self._unpark()
+        if mailbox:
+            self.runtime.abandoned(len(mailbox))
         error = self.runtime.stopped_error(self.name)
         for message, future in mailbox or ():
             if future is None:

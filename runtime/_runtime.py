@@ -16,6 +16,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ class Runtime:
         self._lock = threading.Lock()
         self._quiet = threading.Condition(self._lock)
         self._scheduled = 0  # processes that are not idle; 0 means nothing left to do
+        self._unhandled = 0  # messages failed with RuntimeStopped, wherever they waited
+        self._outcome = False  # what shutdown() returned, for later calls
         self._clusters: WeakSet[ClusterCore] = WeakSet()
         self._token: Token[Runtime | None] | None = None
         self._names: dict[str, int] = {}
@@ -182,6 +185,11 @@ class Runtime:
     def stopped_error(self, process: str) -> RuntimeStopped:
         return RuntimeStopped(process)
 
+    def abandoned(self, count: int) -> None:
+        """`count` queued messages were failed because the runtime stopped."""
+        with self._lock:
+            self._unhandled += count
+
     # -- the pool ------------------------------------------------------------------------
 
     def _work(self) -> None:
@@ -208,13 +216,18 @@ class Runtime:
     def shutdown(self, drain: bool = True, timeout: float | None = None) -> bool:
         """Stop the runtime. Returns True if every queued message was handled.
 
-        With `drain`, first wait (up to `timeout` seconds) until no process has work left.
-        Whatever is still queued after that is failed with `RuntimeStopped`: futures get
-        the exception, tells go to `on_error`. Safe to call more than once.
+        With `drain`, first wait until no process has work left. Whatever is still queued
+        after that is failed with `RuntimeStopped`: futures get the exception, tells go to
+        `on_error`. Running handlers finish their message first; `timeout` bounds the whole
+        call, and a handler still running when it expires keeps its thread (the pool threads
+        are daemons) and has its queue failed when it returns. Safe to call more than once.
         """
+        if self.closed:
+            return self._outcome
         inside = getattr(_running, "runtime", None) is self
         if drain and inside:
             raise UsageError("shutdown(drain=True) from a handler would wait for itself")
+        deadline = None if timeout is None else time.monotonic() + timeout
         drained = True
         if drain and not self.stopping:
             with self._quiet:
@@ -224,26 +237,34 @@ class Runtime:
             self._runq.put(None)
         for thread in self._threads:
             if thread is not threading.current_thread():
-                thread.join()
+                thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        drained = drained and not any(
+            thread.is_alive()
+            for thread in self._threads
+            if thread is not threading.current_thread()
+        )
+        if inside and (current := running_process()) is not None:
+            current.abandon()  # its thread was not joined: fail its queue now, not later
         self.closed = True
-        leftovers = self.sweep()
+        self.sweep()
         with self._lock:
             clusters = list(self._clusters)
         for cluster in clusters:
-            leftovers += cluster.queued()
             cluster.abandon()
-        return drained and leftovers == 0
+        # Counted where messages are failed: pool threads fail the mailboxes of the
+        # processes they were running, which sweep() never sees.
+        with self._lock:
+            self._outcome = drained and self._unhandled == 0
+        return self._outcome
 
-    def sweep(self) -> int:
+    def sweep(self) -> None:
         """Fail the work of processes left on the run queue once the pool has stopped."""
-        count = 0
         while True:
             try:
                 process = self._runq.get_nowait()
             except Empty:
-                return count
+                return
             if process is not None:
-                count += process.queued()
                 process.abandon()
 
 
@@ -264,11 +285,13 @@ def default_runtime() -> Runtime:
 
 
 def current_runtime() -> Runtime:
-    """The runtime new processes are spawned on (see the module docstring)."""
+    """The runtime new processes are spawned on (see the module docstring).
+
+    Inside ``with runtime:`` that is `runtime`, even once it is shut down: spawning on it
+    then raises `RuntimeStopped` rather than quietly using another runtime.
+    """
     runtime = _current.get()
-    if runtime is None or runtime.stopping:
-        return default_runtime()
-    return runtime
+    return default_runtime() if runtime is None else runtime
 
 
 def running_process() -> ProcessCore | None:
