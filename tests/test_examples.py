@@ -58,3 +58,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = [line for line in quickstart.strip().splitlines() if line.strip()]
     assert len(commands) == 2
     assert commands[1] in (REPO / ".ci" / "run").read_text().splitlines()
+
+
+def test_the_spawn_benchmark_runs_on_a_tiny_count() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/spawn_many.py", "--count", "500"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

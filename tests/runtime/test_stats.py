@@ -1,0 +1,65 @@
+"""Balance is observable: per process, messages handled and failed and time busy; per
+cluster, messages queued and in flight, and each member's share."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from actorgen.runtime import Runtime, cluster_stats, process_stats
+from app.journal import Journal
+from app.recorders_actors import RecorderCluster, RecorderProcess
+from app.workers_actors import WorkerCluster, WorkerProcess
+
+Waiter = Callable[[Callable[[], bool], str], None]
+
+
+def test_process_stats_count_handled_and_failed_messages_and_busy_time(
+    runtime: Runtime,
+) -> None:
+    worker = WorkerProcess.spawn("w")
+    for _ in range(3):
+        worker.foo(1)
+    worker.fail("bad")
+    worker.explode("worse").exception()
+    worker.sleep(0.001).result()
+    runtime.shutdown(drain=True)  # after draining, the counters are final
+    stats = process_stats(worker)
+    assert stats.name.startswith("Worker-")
+    assert (stats.handled, stats.failed, stats.queued) == (6, 2, 0)
+    assert stats.busy_seconds > 0
+
+
+def test_process_names_are_unique_per_runtime(runtime: Runtime) -> None:
+    names = {process_stats(WorkerProcess.spawn("same")).name for _ in range(5)}
+    assert len(names) == 5
+
+
+def test_cluster_stats_show_queued_and_in_flight_work(
+    runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
+) -> None:
+    cluster = RecorderCluster([RecorderProcess.spawn(f"m{i}", journal) for i in range(2)])
+    for _ in range(2):
+        cluster.hold(gate)
+    for job in range(7):
+        cluster.note(job)
+    wait_until(lambda: journal.items().count("hold") == 2, "both members hold")
+    stats = cluster_stats(cluster)
+    assert (stats.queued, stats.in_flight) == (7, 2)
+    gate.set()
+    cluster.join()
+    stats = cluster_stats(cluster)
+    assert (stats.queued, stats.in_flight) == (0, 0)
+    assert [m.handled for m in stats.members] == [len(journal.log("m0")), len(journal.log("m1"))]
+    assert sum(m.handled for m in stats.members) == 9
+
+
+def test_cluster_stats_show_each_members_share_and_busy_time(runtime: Runtime) -> None:
+    cluster = WorkerCluster.spawn(3, "w")
+    for _ in range(30):
+        cluster.sleep(0.001)
+    cluster.join()
+    members = cluster_stats(cluster).members
+    assert [m.name for m in members] == [process_stats(p).name for p in cluster.members]
+    assert sum(m.handled for m in members) == 30
+    assert all(m.handled > 0 and m.busy_seconds > 0 for m in members)
