@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import UsageError
 from ._future import Future
+from ._process import fail_all
 
 if TYPE_CHECKING:
     from ._process import Envelope, ProcessCore
@@ -30,18 +31,29 @@ __all__ = ["ClusterCore"]
 
 
 class ClusterCore:
-    """The runtime side of a cluster. Generated `XCluster` facades wrap one of these."""
+    """The runtime side of a cluster. Generated `XCluster` facades wrap one of these.
+
+    The hot path takes no lock: sends append to a `deque` and members pop from it, both
+    atomic under the GIL. The lock guards the parked members and `join`. Two orderings
+    keep that safe without it:
+
+    - a send appends *then* looks for parked members; a member parks *then* looks at the
+      queue again. Whichever comes second sees the other, so no message waits while every
+      member sleeps;
+    - a member marks itself as `handling` the cluster *before* it pops a message and clears
+      the mark after handling it, so `join` (queue empty *and* no member marked) cannot
+      miss a message that is between the queue and its handler.
+    """
 
     __slots__ = (
         "__weakref__",
-        "_all_done",
         "_idle",
+        "_joined",
         "_lock",
         "_members",
-        "_pending",
-        "_unfinished",
-        "in_flight",
+        "joiners",
         "name",
+        "pending",
         "runtime",
     )
 
@@ -56,11 +68,10 @@ class ClusterCore:
             raise ValueError("a process can appear only once in a cluster")
         self.name = name
         self.runtime: Runtime = runtime
-        self.in_flight = 0
+        self.pending: deque[Envelope] = deque()
+        self.joiners = 0  # threads waiting in join(); members notify only when non-zero
         self._lock = Lock()
-        self._all_done = Condition(self._lock)
-        self._pending: deque[Envelope] = deque()
-        self._unfinished = 0
+        self._joined = Condition(self._lock)
         # Parked members, longest-parked first; an OrderedDict gives O(1) removal too.
         self._idle: OrderedDict[ProcessCore, None] = OrderedDict()
         self._members = tuple(member_list)
@@ -79,63 +90,57 @@ class ClusterCore:
 
     def tell(self, message: object) -> None:
         """Queue `message` for whichever member is free first; no reply."""
-        self._submit((message, None))
-
-    def ask(self, message: object) -> Future[Any]:
-        """Queue `message` for whichever member is free first; returns its reply's future."""
-        future: Future[Any] = Future()
-        self._submit((message, future))
-        return future
-
-    def _submit(self, envelope: Envelope) -> None:
         runtime = self.runtime
         if runtime.stopping:
             raise runtime.stopped_error(self.name)
-        with self._lock:
-            self._pending.append(envelope)
-            self._unfinished += 1
-            member = self._idle.popitem(last=False)[0] if self._idle else None
+        self.pending.append(message)
+        if self._idle:
+            self._wake_one()
+        if runtime.closed:
+            self.abandon()  # shutdown finished while we appended: fail, never strand
+
+    def ask(self, message: object) -> Future[Any]:
+        """Queue `message` for whichever member is free first; returns its reply's future."""
+        runtime = self.runtime
+        if runtime.stopping:
+            raise runtime.stopped_error(self.name)
+        future: Future[Any] = Future()
+        self.pending.append((message, future))
+        if self._idle:
+            self._wake_one()
+        if runtime.closed:
+            self.abandon()
+        return future
+
+    def _wake_one(self) -> None:
         # A parked member that turns out to be running already (it raced us) is only
         # notified; keep waking until one idle member really starts, or none is parked.
-        while member is not None and not member.wake():
+        while True:
             with self._lock:
-                member = self._idle.popitem(last=False)[0] if self._idle else None
-        if runtime.closed:
-            # The runtime stopped while we queued: shutdown may have abandoned this queue
-            # already, so fail what nobody will run (abandon is safe to repeat).
-            runtime.sweep()
-            self.abandon()
+                if not self._idle:
+                    return
+                member = self._idle.popitem(last=False)[0]
+            if member.wake():
+                return
 
     # -- called by members ----------------------------------------------------------------
-
-    def take(self) -> Envelope | None:
-        """Hand the oldest queued message to the calling member, or None if there is none."""
-        if not self._pending:  # cheap early exit; re-checked under the lock
-            return None
-        with self._lock:
-            if not self._pending:
-                return None
-            self.in_flight += 1
-            return self._pending.popleft()
-
-    def task_done(self) -> None:
-        with self._lock:
-            self.in_flight -= 1
-            self._unfinished -= 1
-            if self._unfinished == 0:
-                self._all_done.notify_all()
 
     def park(self, member: ProcessCore) -> bool:
         """Register `member` as idle here, unless work is queued (then return False)."""
         with self._lock:
-            if self._pending:
-                return False
             self._idle[member] = None
-            return True
+        if self.pending:  # a send may have looked for parked members just before we parked
+            self.unpark(member)
+            return False
+        return True
 
     def unpark(self, member: ProcessCore) -> None:
         with self._lock:
             self._idle.pop(member, None)
+
+    def notify_joiners(self) -> None:
+        with self._lock:
+            self._joined.notify_all()
 
     # -- waiting and stopping ---------------------------------------------------------------
 
@@ -148,28 +153,39 @@ class ClusterCore:
             raise UsageError(
                 f"{current.name} cannot join its own cluster {self.name}: it would wait for itself"
             )
-        with self._all_done:
-            if not self._all_done.wait_for(lambda: self._unfinished == 0, timeout):
-                raise TimeoutError(
-                    f"cluster {self.name} still has {self._unfinished} unfinished messages"
-                )
+        with self._lock:
+            self.joiners += 1
+            try:
+                done = self._joined.wait_for(self._settled, timeout)
+            finally:
+                self.joiners -= 1
+        if not done:
+            raise TimeoutError(
+                f"cluster {self.name} still has {self.queued()} queued and "
+                f"{self.in_flight()} running messages after {timeout} s"
+            )
+
+    def _settled(self) -> bool:
+        # The queue first, then the marks: see the class docstring.
+        return not self.pending and all(m.handling is not self for m in self._members)
 
     def queued(self) -> int:
-        return len(self._pending)
+        return len(self.pending)
+
+    def in_flight(self) -> int:
+        return sum(m.handling is self for m in self._members)
 
     def abandon(self) -> None:
         """The runtime stopped: fail every message still waiting in the queue."""
+        failed: list[Envelope] = []
+        while True:
+            try:
+                failed.append(self.pending.popleft())
+            except IndexError:
+                break
+        if not failed:
+            return
+        self.runtime.abandoned(len(failed))
         with self._lock:
-            pending = list(self._pending)
-            self._pending.clear()
-            self._unfinished -= len(pending)
-            if self._unfinished == 0:
-                self._all_done.notify_all()
-        if pending:
-            self.runtime.abandoned(len(pending))
-        error = self.runtime.stopped_error(self.name)
-        for message, future in pending:
-            if future is None:
-                self.runtime.report(self.name, message, error)
-            else:
-                future.set_exception(error)
+            self._joined.notify_all()
+        fail_all(self.runtime, self.name, failed, self.runtime.stopped_error(self.name))

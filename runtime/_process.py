@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from threading import Lock
 from typing import TYPE_CHECKING, Any
 
@@ -34,13 +34,27 @@ if TYPE_CHECKING:
     from ._cluster import ClusterCore
     from ._runtime import Runtime
 
-__all__ = ["BATCH", "Envelope", "ProcessCore"]
+__all__ = ["BATCH", "Envelope", "ProcessCore", "fail_all"]
 
 # Messages one process may handle before yielding its thread to the next process.
 BATCH = 64
 
-# A message and the future of its reply (None for a tell).
-Envelope = tuple[Any, "Future[Any] | None"]
+
+# What a queue holds: a tell is its bare message, an ask the tuple (message, future).
+# Generated messages are dataclasses, never tuples, so the class tells them apart; a
+# tuple costs less to build than any wrapper class on the path that carries every ask.
+Envelope = Any
+
+
+def fail_all(runtime: Runtime, owner: str, envelopes: Iterable[Envelope], error: Exception) -> None:
+    """Fail messages that will never be handled: asks on their future, tells to on_error."""
+    for envelope in envelopes:
+        if envelope.__class__ is tuple:
+            envelope[1].set_exception(error)
+        else:
+            runtime.report(owner, envelope, error)
+
+
 Dispatch = Callable[[Any, Any], object]
 
 
@@ -63,6 +77,7 @@ class ProcessCore:
         "busy_ns",
         "failed",
         "handled",
+        "handling",
         "name",
         "runtime",
     )
@@ -83,6 +98,7 @@ class ProcessCore:
         self._parked = False
         self._clusters: tuple[ClusterCore, ...] = ()
         self._cursor = 0
+        self.handling: ClusterCore | None = None  # whose cluster message is being handled
 
     def __repr__(self) -> str:
         return f"<process {self.name}>"
@@ -91,7 +107,7 @@ class ProcessCore:
 
     def tell(self, message: object) -> None:
         """Queue `message` in the direct mailbox; no reply."""
-        self._post((message, None))
+        self._post(message)
 
     def ask(self, message: object) -> Future[Any]:
         """Queue `message` in the direct mailbox; the future receives the handler's reply."""
@@ -146,68 +162,118 @@ class ProcessCore:
     # -- running (on a pool thread) ----------------------------------------------------------
 
     def run(self) -> None:
-        """Handle up to BATCH messages, then requeue or go idle. One thread at a time."""
+        """Handle messages until there are none, then go idle. One thread at a time.
+
+        After every BATCH messages the process goes to the back of the run queue if other
+        processes are waiting for a thread. This is the hot path: the take and the
+        dispatch are inlined and use locals, because every call here is paid per message.
+        """
         if self._parked:
             self._unpark()
         runtime = self.runtime
-        for _ in range(BATCH):
-            taken = self._take()
-            if taken is None:
-                self._sleep()
-                return
-            self._handle(taken[0], taken[1])
-            if runtime.stopping:
-                self.abandon()
-                return
-        runtime.requeue(self)
-
-    def _take(self) -> tuple[Envelope, ClusterCore | None] | None:
+        dispatch = self._dispatch
+        instance = self._instance
         clusters = self._clusters
-        if not clusters:
-            mailbox = self._mailbox
-            return (mailbox.popleft(), None) if mailbox else None
-        # Rotate over [direct mailbox, cluster 1, cluster 2, ...], starting after the
-        # source of the previous message (see the module docstring).
+        only = clusters[0] if len(clusters) == 1 else None
+        cursor = self._cursor
+        started = time.perf_counter_ns()
+        runq = runtime.runq
+        try:
+            budget = BATCH
+            while True:
+                if not budget:
+                    # Yield the thread only to processes that are waiting for one: handing
+                    # a busy member to another thread costs an OS wake-up for nothing.
+                    if not runq.empty():
+                        runtime.requeue(self)
+                        return
+                    budget = BATCH
+                budget -= 1
+                # Rotate over [direct mailbox, cluster 1, cluster 2, ...], starting after
+                # the source of the previous message (see the module docstring).
+                envelope: Envelope | None = None
+                cluster: ClusterCore | None = None
+                if only is not None:
+                    # The common case, a member of one cluster: the same rotation as
+                    # below without its loop, which costs more than the take itself.
+                    mailbox = self._mailbox
+                    pending = only.pending
+                    if mailbox and (cursor == 0 or not pending):
+                        envelope = mailbox.popleft()
+                        cursor = 1
+                    elif pending:
+                        self.handling = only  # mark before taking: join() relies on it
+                        try:
+                            envelope = pending.popleft()
+                            cluster = only
+                            cursor = 0
+                        except IndexError:  # another member took the last one
+                            self.handling = None
+                            if mailbox:
+                                envelope = mailbox.popleft()
+                                cursor = 1
+                elif not clusters:
+                    mailbox = self._mailbox
+                    if mailbox:
+                        envelope = mailbox.popleft()
+                else:
+                    envelope, cluster, cursor = self._take_rotating(clusters, cursor)
+                if envelope is None:
+                    self._sleep()
+                    return
+                if envelope.__class__ is tuple:
+                    message, future = envelope
+                else:
+                    message = envelope
+                    future = None
+                try:
+                    result = dispatch(instance, message)
+                except BaseException as error:  # delivered to the future or on_error
+                    # Counters first, so that whoever sees the reply sees them updated.
+                    self.handled += 1
+                    self.failed += 1
+                    if future is None:
+                        runtime.report(self.name, message, error)
+                    else:
+                        future.set_exception(error)
+                else:
+                    self.handled += 1
+                    if future is not None:
+                        future.set_result(result)
+                if cluster is not None:
+                    self.handling = None
+                    # Joiners wait for an empty queue: waking them earlier only costs.
+                    if cluster.joiners and not cluster.pending:
+                        cluster.notify_joiners()
+                if runtime.stopping:
+                    self.abandon()
+                    return
+        finally:
+            self._cursor = cursor
+            self.busy_ns += time.perf_counter_ns() - started
+
+    def _take_rotating(
+        self, clusters: tuple[ClusterCore, ...], cursor: int
+    ) -> tuple[Envelope | None, ClusterCore | None, int]:
+        """The next message of a member of several clusters, and the next cursor."""
         sources = len(clusters) + 1
-        index = self._cursor
         for _ in range(sources):
-            if index == 0:
+            if cursor == 0:
+                cursor = 1
                 mailbox = self._mailbox
                 if mailbox:
-                    self._cursor = 1
-                    return mailbox.popleft(), None
+                    return mailbox.popleft(), None, cursor
             else:
-                cluster = clusters[index - 1]
-                envelope = cluster.take()
-                if envelope is not None:
-                    self._cursor = (index + 1) % sources
-                    return envelope, cluster
-            index = (index + 1) % sources
-        return None
-
-    def _handle(self, envelope: Envelope, cluster: ClusterCore | None) -> None:
-        message, future = envelope
-        started = time.perf_counter_ns()
-        try:
-            result = self._dispatch(self._instance, message)
-        except BaseException as error:  # delivered to the future or on_error
-            # Counters first, so that whoever sees the reply also sees them updated.
-            self._count(started, failed=True)
-            if future is None:
-                self.runtime.report(self.name, message, error)
-            else:
-                future.set_exception(error)
-        else:
-            self._count(started, failed=False)
-            if future is not None:
-                future.set_result(result)
-        if cluster is not None:
-            cluster.task_done()
-
-    def _count(self, started: int, failed: bool) -> None:
-        self.handled += 1
-        self.failed += failed
-        self.busy_ns += time.perf_counter_ns() - started
+                cluster = clusters[cursor - 1]
+                cursor = (cursor + 1) % sources
+                pending = cluster.pending
+                if pending:
+                    self.handling = cluster  # mark before taking: join() relies on it
+                    try:
+                        return pending.popleft(), cluster, cursor
+                    except IndexError:  # another member took the last one
+                        self.handling = None
+        return None, None, cursor
 
     def _sleep(self) -> None:
         """Go idle, unless work arrived; park in every cluster first."""
@@ -246,12 +312,8 @@ class ProcessCore:
             self._unpark()
         if mailbox:
             self.runtime.abandoned(len(mailbox))
-        error = self.runtime.stopped_error(self.name)
-        for message, future in mailbox or ():
-            if future is None:
-                self.runtime.report(self.name, message, error)
-            else:
-                future.set_exception(error)
+        if mailbox:
+            fail_all(self.runtime, self.name, mailbox, self.runtime.stopped_error(self.name))
 
     def queued(self) -> int:
         mailbox = self._mailbox

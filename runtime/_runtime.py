@@ -103,7 +103,7 @@ class Runtime:
         # Read without a lock on every send: set once, never cleared.
         self.stopping = False
         self.closed = False
-        self._runq: SimpleQueue[ProcessCore | None] = SimpleQueue()
+        self.runq: SimpleQueue[ProcessCore | None] = SimpleQueue()
         self._lock = threading.Lock()
         self._quiet = threading.Condition(self._lock)
         self._scheduled = 0  # processes that are not idle; 0 means nothing left to do
@@ -155,13 +155,13 @@ class Runtime:
         """An idle process got work: count it and put it on the run queue."""
         with self._lock:
             self._scheduled += 1
-        self._runq.put(process)
+        self.runq.put(process)
         if self.closed:
             self.sweep()
 
     def requeue(self, process: ProcessCore) -> None:
         """A scheduled process has more work: back of the run queue, others go first."""
-        self._runq.put(process)
+        self.runq.put(process)
         if self.closed:
             self.sweep()
 
@@ -195,7 +195,7 @@ class Runtime:
     def _work(self) -> None:
         _current.set(self)
         _running.runtime = self
-        runq = self._runq
+        runq = self.runq
         while True:
             process = runq.get()
             if process is None:
@@ -234,7 +234,7 @@ class Runtime:
                 drained = self._quiet.wait_for(lambda: self._scheduled == 0, timeout)
         self.stopping = True
         for _ in self._threads:
-            self._runq.put(None)
+            self.runq.put(None)
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
@@ -261,7 +261,7 @@ class Runtime:
         """Fail the work of processes left on the run queue once the pool has stopped."""
         while True:
             try:
-                process = self._runq.get_nowait()
+                process = self.runq.get_nowait()
             except Empty:
                 return
             if process is not None:

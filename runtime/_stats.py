@@ -49,6 +49,6 @@ def cluster_stats(cluster: ClusterHandle[Any]) -> ClusterStats:
     core = cluster._core
     return ClusterStats(
         queued=core.queued(),
-        in_flight=core.in_flight,
+        in_flight=core.in_flight(),
         members=tuple(process_stats(member) for member in cluster.members),
     )

@@ -66,3 +66,37 @@ def test_a_busy_cluster_does_not_starve_direct_messages(runtime: Runtime, journa
     # margin absorbs the stats lagging by one and this thread being descheduled.)
     assert position - before <= 5, f"the direct message waited for {position - before} messages"
     cluster.join()
+
+
+def test_a_member_of_two_clusters_rotates_over_its_mailbox_and_both_queues(
+    runtime: Runtime, journal: Journal, gate: threading.Event
+) -> None:
+    member = RecorderProcess.spawn("m", journal)
+    first = RecorderCluster([member])
+    second = RecorderCluster([member])
+    held = member.hold(gate)
+    for job in range(3):
+        first.note(f"a{job}")
+        second.note(f"b{job}")
+        member.note(f"d{job}")
+    gate.set()
+    held.result()
+    first.join()
+    second.join()
+    member.whoami().result()
+    assert journal.log("m") == ["hold", "a0", "b0", "d0", "a1", "b1", "d1", "a2", "b2", "d2"]
+
+
+def test_clusters_that_share_members_each_get_every_message_handled_once(
+    runtime: Runtime, journal: Journal
+) -> None:
+    shared = [RecorderProcess.spawn(f"s{i}", journal) for i in range(2)]
+    left = RecorderCluster([*shared, RecorderProcess.spawn("l", journal)])
+    right = RecorderCluster([*shared, RecorderProcess.spawn("r", journal)])
+    for job in range(500):
+        left.note(("left", job))
+        right.note(("right", job))
+    left.join()
+    right.join()
+    items = sorted(cast("list[tuple[str, int]]", journal.items()))
+    assert items == sorted([("left", job) for job in range(500)] + [("right", job) for job in range(500)])
