@@ -178,6 +178,7 @@ class ProcessCore:
         cursor = self._cursor
         started = time.perf_counter_ns()
         runq = runtime.runq
+        unsaved = 0  # tells handled but not yet added to self.handled
         try:
             budget = BATCH
             while True:
@@ -188,6 +189,12 @@ class ProcessCore:
                         runtime.requeue(self)
                         return
                     budget = BATCH
+                    # Keep the stats fresh while a process runs on and on.
+                    self.handled += unsaved
+                    unsaved = 0
+                    now = time.perf_counter_ns()
+                    self.busy_ns += now - started
+                    started = now
                 budget -= 1
                 # Rotate over [direct mailbox, cluster 1, cluster 2, ...], starting after
                 # the source of the previous message (see the module docstring).
@@ -230,15 +237,19 @@ class ProcessCore:
                     result = dispatch(instance, message)
                 except BaseException as error:  # delivered to the future or on_error
                     # Counters first, so that whoever sees the reply sees them updated.
-                    self.handled += 1
+                    self.handled += unsaved + 1
+                    unsaved = 0
                     self.failed += 1
                     if future is None:
                         runtime.report(self.name, message, error)
                     else:
                         future.set_exception(error)
                 else:
-                    self.handled += 1
-                    if future is not None:
+                    if future is None:
+                        unsaved += 1  # a local: cheaper than the attribute, saved below
+                    else:
+                        self.handled += unsaved + 1
+                        unsaved = 0
                         future.set_result(result)
                 if cluster is not None:
                     self.handling = None
@@ -249,6 +260,7 @@ class ProcessCore:
                     self.abandon()
                     return
         finally:
+            self.handled += unsaved
             self._cursor = cursor
             self.busy_ns += time.perf_counter_ns() - started
 
