@@ -73,7 +73,7 @@ class CounterProcess(_actorgen.ProcessHandle):
 
     def ping(self, token: int) -> _actorgen.Future[int]:
         """Count one and reply with `token` + 1 (an ask)."""
-        return self._core.ask(CounterPingMessage(token=token))
+        return self._core.ask(CounterPingMessage(token))
 
 
 class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
@@ -97,4 +97,4 @@ class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
 
     def ping(self, token: int) -> _actorgen.Future[int]:
         """Count one and reply with `token` + 1 (an ask)."""
-        return self._core.ask(CounterPingMessage(token=token))
+        return self._core.ask(CounterPingMessage(token))

@@ -11,12 +11,15 @@ import enum
 from dataclasses import dataclass
 
 __all__ = [
+    "Generics",
     "ImportSpec",
     "MessageSpec",
     "ModuleSpec",
     "Param",
     "ParamKind",
     "ProcessSpec",
+    "Signature",
+    "TypeParam",
 ]
 
 
@@ -37,8 +40,13 @@ class Param:
 
     name: str
     kind: ParamKind
-    annotation: str | None  # source text, None when unannotated
-    default: str | None  # source text, None when there is no default
+    annotation: str | None  # as the facade writes it; None when unannotated
+    default: str | None  # as the facade writes it; None when there is no default
+    # The type of the message dataclass field, when it cannot be written as `field_type`
+    # writes it: an earlier field of the dataclass is named like a type it uses
+    # (``type: str, kind: type[Event]``: in a class body the field would shadow the
+    # builtin, so the second field reads ``kind: _builtins.type[Event]``).
+    field: str | None = None
 
     @property
     def declared(self) -> str:
@@ -50,6 +58,8 @@ class Param:
     @property
     def field_type(self) -> str:
         """The type of the message dataclass field that carries this argument."""
+        if self.field is not None:
+            return self.field
         annotation = self.annotation or _ANY
         if self.kind is ParamKind.VAR_POSITIONAL:
             return f"tuple[{annotation}, ...]"
@@ -88,28 +98,102 @@ def _signature(params: tuple[Param, ...]) -> str:
 
 
 @dataclass(frozen=True)
+class TypeParam:
+    """A type parameter of an async class or of one of its message methods."""
+
+    name: str
+    declaration: str  # as PEP 695 declares it (``K: Hashable``); the name for a TypeVar
+    method_level: bool = False  # a parameter of the method, not of the class
+
+
+@dataclass(frozen=True)
+class Generics:
+    """The type parameters of a generated class or function, in order.
+
+    With `pep695` they are declared in brackets (``class CacheProcess[K: Hashable, V]``),
+    as the source declares them; otherwise they are TypeVars imported like any other
+    name, and a class lists them in a ``_typing.Generic[...]`` base.
+    """
+
+    params: tuple[TypeParam, ...] = ()
+    pep695: bool = False
+
+    @property
+    def declaration(self) -> str:
+        """``[K: Hashable, V]`` after a PEP 695 class or function name, else nothing."""
+        if not (self.pep695 and self.params):
+            return ""
+        return "[" + ", ".join(p.declaration for p in self.params) + "]"
+
+    @property
+    def arguments(self) -> str:
+        """``[K, V]``: the parameters as type arguments, or nothing."""
+        return "[" + ", ".join(p.name for p in self.params) + "]" if self.params else ""
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        """The ``_typing.Generic[...]`` base a TypeVar-generic class needs."""
+        if self.pep695 or not self.params:
+            return ()
+        return (f"_typing.Generic{self.arguments}",)
+
+    def header(self, name: str, bases: tuple[str, ...]) -> str:
+        """What follows ``class`` in a class statement: name, type parameters, bases."""
+        listed = (*bases, *self.bases)
+        return f"{name}{self.declaration}" + (f"({', '.join(listed)})" if listed else "")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The ``def`` line of one facade method (or of one of its overloads)."""
+
+    receiver: str  # ``self``, unless a parameter has that name
+    params: tuple[Param, ...]
+    returns: str  # the facade's return annotation
+    generics: Generics = Generics()  # PEP 695 type parameters of the method
+    decorators: tuple[str, ...] = ()  # copied from the source, e.g. ``deprecated("...")``
+
+    @property
+    def parameters(self) -> str:
+        """The whole parameter list, receiver first."""
+        return ", ".join([self.receiver, _signature(self.params)]) if self.params else self.receiver
+
+
+@dataclass(frozen=True)
 class MessageSpec:
     """One message method of an async class."""
 
     method: str  # the method's name, also the facade method's name
     class_name: str  # the generated frozen dataclass, e.g. ``WorkerFooMessage``
-    params: tuple[Param, ...]
+    params: tuple[Param, ...]  # the implementation's parameters: the dataclass's fields
     reply: str | None  # the return annotation of an ask; None for a tell
-    doc: str | None  # the method's docstring, repeated on the facade method
+    doc: str | None  # the method's docstring, repeated on the facade methods
+    facade: Signature  # the facade method (the implementation when there are overloads)
+    overloads: tuple[Signature, ...] = ()  # the ``@overload`` variants, in source order
+    generics: Generics = Generics()  # the type parameters the dataclass's fields use
 
     @property
     def is_ask(self) -> bool:
         return self.reply is not None
 
     @property
-    def signature(self) -> str:
-        """The facade method's parameters after the receiver, as the user wrote them."""
-        return _signature(self.params)
+    def class_header(self) -> str:
+        return self.generics.header(self.class_name, ())
 
     @property
-    def def_params(self) -> str:
-        """The facade method's whole parameter list, receiver first."""
-        return ", ".join(["self", self.signature]) if self.params else "self"
+    def dataclass_options(self) -> str:
+        """A generic message has no ``__slots__``: before Python 3.13, a frozen dataclass
+        with slots fails when made through its alias (``CacheGetMessage[str](key="a")``
+        raises TypeError as `typing` sets ``__orig_class__``)."""
+        return "frozen=True" if self.generics.params else "frozen=True, slots=True"
+
+    @property
+    def union_member(self) -> str:
+        """The message class in the union: method-level type parameters become ``Any``."""
+        if not self.generics.params:
+            return self.class_name
+        arguments = ("_typing.Any" if p.method_level else p.name for p in self.generics.params)
+        return f"{self.class_name}[{', '.join(arguments)}]"
 
     @property
     def process_doc(self) -> str:
@@ -120,27 +204,37 @@ class MessageSpec:
         return self.doc or f"Send `{self.method}` to the cluster; the next free member handles it."
 
     @property
-    def facade_return(self) -> str:
-        return "None" if self.reply is None else f"_actorgen.Future[{self.reply}]"
-
-    @property
     def construct(self) -> str:
-        """The call that builds the message inside the facade method."""
-        fields = ", ".join(f"{p.name}={p.name}" for p in self.params)
+        """The call that builds the message inside the facade method.
+
+        Positional: fields are in parameter order, and keyword arguments make a frozen
+        dataclass's ``__init__`` about 40% slower on the hot path of every send.
+        """
+        fields = ", ".join(p.name for p in self.params)
         return f"{self.class_name}({fields})"
 
     @property
     def dispatch_call(self) -> str:
-        """The call of the user's method inside the dispatch function."""
+        """The call of the user's method inside the dispatch function.
+
+        Some methods are called through ``Any``: an overloaded one, since the message
+        carries the implementation's arguments, which need not match any one overload;
+        one with unannotated parameters, which strict type checkers would not call; and
+        a deprecated one, whose callers were warned already at the facade.
+        """
+        untyped = any(p.annotation is None for p in self.params)
+        through_any = bool(self.overloads or self.facade.decorators) or untyped
+        target = "_typing.cast(_typing.Any, instance)" if through_any else "instance"
         args = ", ".join(p.passed_from("message.") for p in self.params)
-        return f"instance.{self.method}({args})"
+        return f"{target}.{self.method}({args})"
 
 
 @dataclass(frozen=True)
 class ProcessSpec:
     """One `@async_class` and the names generated for it."""
 
-    name: str  # the user's class
+    name: str  # the user's class, as the docs name it
+    spelling: str  # how the generated code refers to it (an alias when the name is taken)
     doc: str | None
     init_params: tuple[Param, ...]
     messages: tuple[MessageSpec, ...]
@@ -148,16 +242,162 @@ class ProcessSpec:
     dispatch: str  # ``dispatch_worker``
     process: str  # ``WorkerProcess``
     cluster: str  # ``WorkerCluster``
+    spawn_receiver: str  # ``cls``, unless __init__ has a parameter of that name
+    spawn_make: str  # ``make``: the local function that makes a generic class's instance
     spawn_count: str  # ``n``, unless __init__ has a parameter of that name
+    spawn_loop: str  # ``_``, unless __init__ has a parameter of that name
+    range: str  # ``range``, or ``_builtins.range`` when a parameter is named ``range``
+    generics: Generics = Generics()  # the class's type parameters
+    init_generics: Generics = Generics()  # PEP 695 type parameters of __init__ itself
+    # The private bases that hold `spawn` of a generic class, see `names.spawn_base_names`.
+    spawn_bases: tuple[str, str] | None = None
+
+    # -- the user's class ---------------------------------------------------------------
 
     @property
     def init_signature(self) -> str:
         return _signature(self.init_params)
 
     @property
+    def init_call(self) -> str:
+        """``Worker(name, size=size)``: the constructor call inside `spawn`."""
+        return f"{self.spelling}({self.init_forward})"
+
+    @property
+    def instance_class(self) -> str:
+        """``Cache[K, V]``: the type `spawn` makes. A generic class is made by a local
+        function with this return type rather than by a lambda, so that type checkers
+        solve the type parameters that __init__'s arguments leave open."""
+        return f"{self.spelling}{self.generics.arguments}"
+
+    @property
+    def init_call_doc(self) -> str:
+        """The constructor call as the docstrings show it, with the class's own name."""
+        return f"{self.name}({self.init_forward})"
+
+    @property
+    def init_forward(self) -> str:
+        """The arguments `spawn` passes on: to the class, or to `XProcess.spawn`."""
+        return ", ".join(p.passed_from("") for p in self.init_params)
+
+    # -- generics -----------------------------------------------------------------------
+
+    @property
+    def union_generics(self) -> Generics:
+        """The type parameters of the message union: the class's parameters that some
+        message uses. A PEP 695 alias declares them in the class's order; a TypeVar
+        alias takes them in the order they first appear in it (the rule of generic type
+        aliases), so that ``WorkerMessage[...]`` means what it says either way."""
+        used = [p for m in self.messages for p in m.generics.params if not p.method_level]
+        if self.generics.pep695:
+            names = {p.name for p in used}
+            return Generics(tuple(p for p in self.generics.params if p.name in names), True)
+        first: dict[str, TypeParam] = {}
+        for param in used:
+            first.setdefault(param.name, param)
+        return Generics(tuple(first.values()), False)
+
+    @property
+    def instance_type(self) -> str:
+        """The user's class in the dispatch function: ``Cache[K, V]``; a parameter that no
+        message uses is ``Any`` there, so that each type variable appears twice."""
+        if not self.generics.params:
+            return self.spelling
+        used = {p.name for p in self.union_generics.params}
+        arguments = (p.name if p.name in used else "_typing.Any" for p in self.generics.params)
+        return f"{self.spelling}[{', '.join(arguments)}]"
+
+    @property
+    def union_declaration(self) -> str:
+        """The left side of the union's definition."""
+        if self.generics.pep695:
+            return f"type {self.message_union}{self.union_generics.declaration}"
+        return f"{self.message_union}: _typing.TypeAlias"
+
+    @property
+    def union_type(self) -> str:
+        return f"{self.message_union}{self.union_generics.arguments}"
+
+    @property
+    def union(self) -> str:
+        """The union of the message classes, wrapped one per line when it is long."""
+        members = [m.union_member for m in self.messages]
+        line = " | ".join(members)
+        if len(line) + len(self.message_union) <= 60:
+            return line
+        return "(\n    " + "\n    | ".join(members) + "\n)"
+
+    @property
+    def dispatch_signature(self) -> str:
+        generics = self.union_generics.declaration
+        return (
+            f"{self.dispatch}{generics}(instance: {self.instance_type}, "
+            f"message: {self.union_type}) -> object"
+        )
+
+    # -- the facades ----------------------------------------------------------------------
+
+    @property
+    def process_type(self) -> str:
+        return f"{self.process}{self.generics.arguments}"
+
+    @property
+    def cluster_type(self) -> str:
+        return f"{self.cluster}{self.generics.arguments}"
+
+    @property
+    def process_header(self) -> str:
+        bases: tuple[str, ...] = ("_actorgen.ProcessHandle",)
+        if self.spawn_bases is not None:
+            bases = (self.spawn_bases[0], *bases)
+        return self.generics.header(self.process, bases)
+
+    @property
+    def cluster_header(self) -> str:
+        bases: tuple[str, ...] = (f"_actorgen.ClusterHandle[{self.process_type}]",)
+        if self.spawn_bases is not None:
+            bases = (self.spawn_bases[1], *bases)
+        return self.generics.header(self.cluster, bases)
+
+    @property
+    def spawn_generics(self) -> Generics:
+        """The PEP 695 type parameters `spawn` declares: the class's, then __init__'s."""
+        return Generics((*self.generics.params, *self.init_generics.params), self.generics.pep695)
+
+    @property
     def spawn_params(self) -> str:
         """`XProcess.spawn`'s whole parameter list: ``cls`` and __init__'s."""
-        return ", ".join(["cls", self.init_signature]) if self.init_params else "cls"
+        if self.init_params:
+            return f"{self.spawn_receiver}, {self.init_signature}"
+        return self.spawn_receiver
+
+    @property
+    def spawn_target(self) -> str:
+        """What `spawn` instantiates: ``cls``; in a spawn base, the facade itself (a
+        generic class's `spawn` lives in a base class that is not generic, so that its
+        type variables are the method's own and are inferred from the arguments: as a
+        classmethod of the generic facade it would see them unsolved)."""
+        return self.spawn_receiver if self.spawn_bases is None else self.process
+
+    @property
+    def cluster_spawn_params(self) -> str:
+        """`XCluster.spawn`'s parameters: ``cls``, a positional-only count, then __init__'s."""
+        count = f"{self.spawn_receiver}, {self.spawn_count}: int"
+        if self.init_params and self.init_params[0].kind is ParamKind.POSITIONAL_ONLY:
+            return f"{count}, {self.init_signature}"
+        return ", ".join([count, "/", *([self.init_signature] if self.init_params else [])])
+
+    @property
+    def cluster_spawn_target(self) -> str:
+        return self.spawn_receiver if self.spawn_bases is None else self.cluster
+
+    @property
+    def cluster_spawn_members(self) -> str:
+        """The list of new members inside `XCluster.spawn`."""
+        return (
+            f"[{self.process}.spawn({self.init_forward}) "
+            f"for {self.spawn_loop} in {self.range}({self.spawn_count})]"
+        )
 
     @property
     def process_doc(self) -> str:
@@ -171,34 +411,6 @@ class ProcessSpec:
             "member, the next one that is free. Members stay directly addressable."
         )
         return f"{intro}\n\n{self.doc}" if self.doc else intro
-
-    @property
-    def init_call(self) -> str:
-        """``Worker(name, size=size)``: the constructor call inside `spawn`."""
-        args = ", ".join(p.passed_from("") for p in self.init_params)
-        return f"{self.name}({args})"
-
-    @property
-    def cluster_spawn_params(self) -> str:
-        """`XCluster.spawn`'s parameters: ``cls``, a positional-only count, then __init__'s."""
-        count = f"cls, {self.spawn_count}: int"
-        if self.init_params and self.init_params[0].kind is ParamKind.POSITIONAL_ONLY:
-            return f"{count}, {self.init_signature}"
-        return ", ".join([count, "/", *([self.init_signature] if self.init_params else [])])
-
-    @property
-    def init_forward(self) -> str:
-        """The arguments `XCluster.spawn` passes on to `XProcess.spawn`."""
-        return ", ".join(p.passed_from("") for p in self.init_params)
-
-    @property
-    def union(self) -> str:
-        """The union of the message classes, wrapped one per line when it is long."""
-        members = [m.class_name for m in self.messages]
-        line = " | ".join(members)
-        if len(line) + len(self.message_union) <= 60:
-            return line
-        return "(\n    " + "\n    | ".join(members) + "\n)"
 
     @property
     def exported(self) -> tuple[str, ...]:
@@ -218,6 +430,16 @@ class ImportSpec:
     name: str | None = None
     alias: str | None = None
 
+    def __post_init__(self) -> None:
+        # One spelling per import: ``from m import x as x`` is ``from m import x``.
+        if self.alias is not None and self.alias == (self.name or self.module):
+            object.__setattr__(self, "alias", None)
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        """Module, then name, the plain import of a name before its aliases."""
+        return (self.module, self.name or "", self.alias or "")
+
     @property
     def statement(self) -> str:
         target = self.name if self.name is not None else self.module
@@ -232,7 +454,7 @@ def import_lines(imports: tuple[ImportSpec, ...]) -> tuple[str, ...]:
     ones after a blank line; names from one module share one ``from`` statement."""
     groups: list[list[str]] = [[], []]
     merged: dict[str, list[str]] = {}
-    for spec in sorted(imports, key=lambda s: (s.module.startswith("."), s.module, s.name or "")):
+    for spec in sorted(imports, key=lambda s: (s.module.startswith("."), *s.sort_key)):
         group = groups[spec.module.startswith(".")]
         if spec.name is None:
             group.append(spec.statement)
@@ -263,6 +485,7 @@ class ModuleSpec:
     imports: tuple[ImportSpec, ...]  # needed at run time, sorted
     type_checking_imports: tuple[ImportSpec, ...]  # needed by type checkers only, sorted
     processes: tuple[ProcessSpec, ...]
+    needs_builtins: bool = False  # some builtin is spelled ``_builtins.name``
 
     @property
     def exported(self) -> tuple[str, ...]:

@@ -9,21 +9,25 @@ source can:
   way that cannot be copied (an import inside ``try``), is imported from the source module;
 - either kind inside ``if TYPE_CHECKING:`` is imported under ``if TYPE_CHECKING:`` too;
 - builtins need nothing.
+
+It also notes which module-level names are type variables (``T = TypeVar("T")``), so that
+a generic async class's type parameters can be told from other names.
 """
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from .model import ImportSpec
+from .names import BUILTINS
 
-__all__ = ["Binding", "ModuleScope", "collect_scope", "root_names"]
+__all__ = ["BUILTINS", "TYPE_VAR_KINDS", "Binding", "ModuleScope", "collect_scope", "root_names"]
 
-BUILTINS = frozenset(dir(builtins))
+# The calls that define type variables, by the last part of their name.
+TYPE_VAR_KINDS = frozenset({"TypeVar", "ParamSpec", "TypeVarTuple"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,10 @@ class Binding:
 class ModuleScope:
     bindings: dict[str, Binding]
     star_imports: tuple[str, ...]  # modules imported with ``from m import *``
+    # Names assigned a ``TypeVar(...)``, ``ParamSpec(...)`` or ``TypeVarTuple(...)``
+    # at module level, with that kind. Type variables imported from elsewhere are not
+    # known here: a class lists them in ``Generic[...]``.
+    type_vars: dict[str, str] = field(default_factory=dict)
 
 
 def collect_scope(module: cst.Module, source_module: str) -> ModuleScope:
@@ -45,6 +53,7 @@ def collect_scope(module: cst.Module, source_module: str) -> ModuleScope:
     table: dict[str, list[ImportSpec]] = {}
     guarded: dict[str, bool] = {}
     stars: list[str] = []
+    type_vars: dict[str, str] = {}
 
     def bind(name: str, spec: ImportSpec, type_checking: bool) -> None:
         specs = table.setdefault(name, [])
@@ -110,9 +119,12 @@ def collect_scope(module: cst.Module, source_module: str) -> ModuleScope:
                 else:
                     local(name, type_checking)
         elif isinstance(small, cst.Assign):
+            kind = _type_var_kind(small.value)
             for target in small.targets:
                 for name in _target_names(target.target):
                     local(name, type_checking)
+                    if kind is not None and isinstance(target.target, cst.Name):
+                        type_vars[name] = kind
         elif isinstance(small, cst.AnnAssign | cst.AugAssign):
             for name in _target_names(small.target):
                 local(name, type_checking)
@@ -121,20 +133,44 @@ def collect_scope(module: cst.Module, source_module: str) -> ModuleScope:
 
     visit(module.body, type_checking=False, copyable=True)
     bindings = {name: Binding(tuple(specs), guarded[name]) for name, specs in table.items()}
-    return ModuleScope(bindings, tuple(stars))
+    return ModuleScope(bindings, tuple(stars), type_vars)
+
+
+def _type_var_kind(value: cst.BaseExpression) -> str | None:
+    """``TypeVar`` for ``TypeVar("T")`` or ``typing.TypeVar("T", bound=int)``, etc."""
+    if not isinstance(value, cst.Call):
+        return None
+    func = value.func
+    name = (
+        func.value
+        if isinstance(func, cst.Name)
+        else (func.attr.value if isinstance(func, cst.Attribute) else "")
+    )
+    return name if name in TYPE_VAR_KINDS else None
 
 
 def root_names(node: cst.CSTNode) -> Iterator[tuple[str, cst.Name]]:
-    """The free names an expression starts from: ``np`` in ``np.ndarray[int]``."""
+    """The free names an expression starts from: ``np`` in ``np.ndarray[int]``; not the
+    keywords of a call, nor the names a lambda or a comprehension binds."""
     if isinstance(node, cst.Name):
         yield node.value, node
-    elif isinstance(node, cst.Attribute):
+    elif isinstance(node, cst.Attribute | cst.Arg):
         yield from root_names(node.value)
     elif isinstance(node, cst.Lambda):
         bound = {p.name.value for p in _lambda_params(node.params)}
         for name, at in root_names(node.body):
             if name not in bound:
                 yield name, at
+    elif isinstance(node, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+        targets: set[str] = set()
+        comp: cst.CompFor | None = node.for_in
+        while comp is not None:
+            targets.update(_target_names(comp.target))
+            comp = comp.inner_for_in
+        for child in node.children:
+            for name, at in root_names(child):
+                if name not in targets:
+                    yield name, at
     else:
         for child in node.children:
             yield from root_names(child)

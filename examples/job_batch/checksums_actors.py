@@ -74,7 +74,7 @@ class ChecksumWorkerProcess(_actorgen.ProcessHandle):
 
     def checksum(self, blob: BlobRef) -> _actorgen.Future[Checksum]:
         """Download `blob` and return its SHA-256 (an ask: the reply is a `Checksum`)."""
-        return self._core.ask(ChecksumWorkerChecksumMessage(blob=blob))
+        return self._core.ask(ChecksumWorkerChecksumMessage(blob))
 
     def report(self) -> _actorgen.Future[WorkerReport]:
         """Return this worker's counters (an ask)."""
@@ -101,7 +101,7 @@ class ChecksumWorkerCluster(_actorgen.ClusterHandle[ChecksumWorkerProcess]):
 
     def checksum(self, blob: BlobRef) -> _actorgen.Future[Checksum]:
         """Download `blob` and return its SHA-256 (an ask: the reply is a `Checksum`)."""
-        return self._core.ask(ChecksumWorkerChecksumMessage(blob=blob))
+        return self._core.ask(ChecksumWorkerChecksumMessage(blob))
 
     def report(self) -> _actorgen.Future[WorkerReport]:
         """Return this worker's counters (an ask)."""

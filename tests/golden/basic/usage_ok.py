@@ -20,8 +20,8 @@ def use() -> None:
         assert_type(cluster.members, tuple[WorkerProcess, ...])
         assert_type(WorkerCluster.spawn(3, "c"), WorkerCluster)
         cluster.join(timeout=5)
-        message: WorkerMessage = WorkerBarMessage(b=total)
-        assert_type(message, WorkerMessage)
+        messages: list[WorkerMessage] = [WorkerBarMessage(b=total)]
+        assert_type(messages[0], WorkerMessage)
 
 
 async def use_async(cluster: WorkerCluster) -> int:

@@ -8,6 +8,7 @@ from actorgen.runtime import Future
 
 from app.inventory import Report
 from app.inventory_actors import AuditorCluster, InventoryCluster
+from app.models import Tag
 from app.models.items import Item, Receipt
 
 
@@ -20,3 +21,4 @@ def use() -> None:
     assert_type(report, Report)
     auditors = AuditorCluster.spawn(1)
     assert_type(auditors.stats(report), Future[int])
+    inventory.tag("a", Tag())

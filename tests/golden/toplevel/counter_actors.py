@@ -66,7 +66,7 @@ class CounterProcess(_actorgen.ProcessHandle):
 
     def increment(self, by: int = 1) -> _actorgen.Future[int]:
         """Send `increment` to this process; it handles it in its turn."""
-        return self._core.ask(CounterIncrementMessage(by=by))
+        return self._core.ask(CounterIncrementMessage(by))
 
     def reset(self) -> None:
         """Send `reset` to this process; it handles it in its turn."""
@@ -82,13 +82,13 @@ class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     _process_type = CounterProcess
 
     @classmethod
-    def spawn(cls, n2: int, /, n: int = 0) -> CounterCluster:
-        """Start `n2` processes that each own a new `Counter(n)`, as a cluster."""
-        return cls([CounterProcess.spawn(n) for _ in range(n2)])
+    def spawn(cls, n_: int, /, n: int = 0) -> CounterCluster:
+        """Start `n_` processes that each own a new `Counter(n)`, as a cluster."""
+        return cls([CounterProcess.spawn(n) for _ in range(n_)])
 
     def increment(self, by: int = 1) -> _actorgen.Future[int]:
         """Send `increment` to the cluster; the next free member handles it."""
-        return self._core.ask(CounterIncrementMessage(by=by))
+        return self._core.ask(CounterIncrementMessage(by))
 
     def reset(self) -> None:
         """Send `reset` to the cluster; the next free member handles it."""

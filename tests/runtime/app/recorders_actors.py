@@ -97,15 +97,15 @@ class RecorderProcess(_actorgen.ProcessHandle):
 
     def note(self, item: object) -> None:
         """Record `item` (a tell), then spend `delay` seconds on it."""
-        self._core.tell(RecorderNoteMessage(item=item))
+        self._core.tell(RecorderNoteMessage(item))
 
     def note_and_reply(self, item: object) -> _actorgen.Future[int]:
         """Record `item` (an ask); reply with its position in this recorder's own log."""
-        return self._core.ask(RecorderNoteAndReplyMessage(item=item))
+        return self._core.ask(RecorderNoteAndReplyMessage(item))
 
     def hold(self, gate: threading.Event) -> _actorgen.Future[str]:
         """Keep this process busy until `gate` is set; reply with the recorder's name."""
-        return self._core.ask(RecorderHoldMessage(gate=gate))
+        return self._core.ask(RecorderHoldMessage(gate))
 
     def whoami(self) -> _actorgen.Future[str]:
         """Reply with the name given at spawn."""
@@ -129,15 +129,15 @@ class RecorderCluster(_actorgen.ClusterHandle[RecorderProcess]):
 
     def note(self, item: object) -> None:
         """Record `item` (a tell), then spend `delay` seconds on it."""
-        self._core.tell(RecorderNoteMessage(item=item))
+        self._core.tell(RecorderNoteMessage(item))
 
     def note_and_reply(self, item: object) -> _actorgen.Future[int]:
         """Record `item` (an ask); reply with its position in this recorder's own log."""
-        return self._core.ask(RecorderNoteAndReplyMessage(item=item))
+        return self._core.ask(RecorderNoteAndReplyMessage(item))
 
     def hold(self, gate: threading.Event) -> _actorgen.Future[str]:
         """Keep this process busy until `gate` is set; reply with the recorder's name."""
-        return self._core.ask(RecorderHoldMessage(gate=gate))
+        return self._core.ask(RecorderHoldMessage(gate))
 
     def whoami(self) -> _actorgen.Future[str]:
         """Reply with the name given at spawn."""

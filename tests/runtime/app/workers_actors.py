@@ -130,15 +130,15 @@ class WorkerProcess(_actorgen.ProcessHandle):
 
     def foo(self, a: int) -> None:
         """Add `a` to the total (a tell)."""
-        self._core.tell(WorkerFooMessage(a=a))
+        self._core.tell(WorkerFooMessage(a))
 
     def bar(self, b: int) -> _actorgen.Future[int]:
         """Add `b` to the total and reply with the new total (an ask)."""
-        return self._core.ask(WorkerBarMessage(b=b))
+        return self._core.ask(WorkerBarMessage(b))
 
     def sleep(self, seconds: float) -> _actorgen.Future[str]:
         """Block this process for `seconds`; reply with the worker's name."""
-        return self._core.ask(WorkerSleepMessage(seconds=seconds))
+        return self._core.ask(WorkerSleepMessage(seconds))
 
     def thread_name(self) -> _actorgen.Future[str]:
         """Reply with the name of the thread running this handler."""
@@ -146,15 +146,15 @@ class WorkerProcess(_actorgen.ProcessHandle):
 
     def fail(self, text: str) -> None:
         """A tell whose handler raises `ValueError(text)`."""
-        self._core.tell(WorkerFailMessage(text=text))
+        self._core.tell(WorkerFailMessage(text))
 
     def explode(self, text: str) -> _actorgen.Future[int]:
         """An ask whose handler raises `Boom(text)`."""
-        return self._core.ask(WorkerExplodeMessage(text=text))
+        return self._core.ask(WorkerExplodeMessage(text))
 
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this process's handler and reply with what it returns."""
-        return self._core.ask(WorkerCallMessage(fn=fn))
+        return self._core.ask(WorkerCallMessage(fn))
 
 
 class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
@@ -174,15 +174,15 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
 
     def foo(self, a: int) -> None:
         """Add `a` to the total (a tell)."""
-        self._core.tell(WorkerFooMessage(a=a))
+        self._core.tell(WorkerFooMessage(a))
 
     def bar(self, b: int) -> _actorgen.Future[int]:
         """Add `b` to the total and reply with the new total (an ask)."""
-        return self._core.ask(WorkerBarMessage(b=b))
+        return self._core.ask(WorkerBarMessage(b))
 
     def sleep(self, seconds: float) -> _actorgen.Future[str]:
         """Block this process for `seconds`; reply with the worker's name."""
-        return self._core.ask(WorkerSleepMessage(seconds=seconds))
+        return self._core.ask(WorkerSleepMessage(seconds))
 
     def thread_name(self) -> _actorgen.Future[str]:
         """Reply with the name of the thread running this handler."""
@@ -190,12 +190,12 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
 
     def fail(self, text: str) -> None:
         """A tell whose handler raises `ValueError(text)`."""
-        self._core.tell(WorkerFailMessage(text=text))
+        self._core.tell(WorkerFailMessage(text))
 
     def explode(self, text: str) -> _actorgen.Future[int]:
         """An ask whose handler raises `Boom(text)`."""
-        return self._core.ask(WorkerExplodeMessage(text=text))
+        return self._core.ask(WorkerExplodeMessage(text))
 
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this process's handler and reply with what it returns."""
-        return self._core.ask(WorkerCallMessage(fn=fn))
+        return self._core.ask(WorkerCallMessage(fn))

@@ -71,11 +71,11 @@ class WorkerProcess(_actorgen.ProcessHandle):
 
     def foo(self, a: int) -> None:
         """Add `a` to the total (a tell: no reply)."""
-        self._core.tell(WorkerFooMessage(a=a))
+        self._core.tell(WorkerFooMessage(a))
 
     def bar(self, b: int) -> _actorgen.Future[int]:
         """Add `b` to the total and reply with the new total (an ask)."""
-        return self._core.ask(WorkerBarMessage(b=b))
+        return self._core.ask(WorkerBarMessage(b))
 
 
 class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
@@ -95,8 +95,8 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
 
     def foo(self, a: int) -> None:
         """Add `a` to the total (a tell: no reply)."""
-        self._core.tell(WorkerFooMessage(a=a))
+        self._core.tell(WorkerFooMessage(a))
 
     def bar(self, b: int) -> _actorgen.Future[int]:
         """Add `b` to the total and reply with the new total (an ask)."""
-        return self._core.ask(WorkerBarMessage(b=b))
+        return self._core.ask(WorkerBarMessage(b))

@@ -10,6 +10,7 @@ import actorgen.runtime as ag
 from actorgen.runtime import async_class as actor
 
 from . import models
+from .models import items
 from .models.items import Item
 
 if TYPE_CHECKING:
@@ -26,8 +27,11 @@ class Inventory:
     def add(self, item: Item) -> None:
         self.stock[item.sku] = self.stock.get(item.sku, 0) + item.quantity
 
-    def remove(self, item: models.items.Item) -> Receipt | None:
+    def remove(self, item: items.Item) -> Receipt | None:
         return None
+
+    def tag(self, sku: Sku, tag: models.Tag) -> None:
+        pass
 
     def count(self, sku: Sku) -> int:
         return self.stock.get(sku, 0)

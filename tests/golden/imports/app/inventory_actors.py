@@ -17,6 +17,7 @@ import decimal as dec
 
 from . import models
 from .inventory import Auditor, Inventory, Report, Sku
+from .models import items
 from .models.items import Item
 
 if _typing.TYPE_CHECKING:
@@ -35,6 +36,7 @@ __all__ = [
     "InventoryPriceMessage",
     "InventoryProcess",
     "InventoryRemoveMessage",
+    "InventoryTagMessage",
     "dispatch_auditor",
     "dispatch_inventory",
 ]
@@ -51,7 +53,15 @@ class InventoryAddMessage:
 class InventoryRemoveMessage:
     """The message that stands for a call of `Inventory.remove`."""
 
-    item: models.items.Item
+    item: items.Item
+
+
+@_dataclasses.dataclass(frozen=True, slots=True)
+class InventoryTagMessage:
+    """The message that stands for a call of `Inventory.tag`."""
+
+    sku: Sku
+    tag: models.Tag
 
 
 @_dataclasses.dataclass(frozen=True, slots=True)
@@ -79,6 +89,7 @@ class InventoryAuditMessage:
 InventoryMessage: _typing.TypeAlias = (
     InventoryAddMessage
     | InventoryRemoveMessage
+    | InventoryTagMessage
     | InventoryCountMessage
     | InventoryPriceMessage
     | InventoryAuditMessage
@@ -94,6 +105,9 @@ def dispatch_inventory(instance: Inventory, message: InventoryMessage) -> object
             return None
         case InventoryRemoveMessage():
             return instance.remove(message.item)
+        case InventoryTagMessage():
+            instance.tag(message.sku, message.tag)
+            return None
         case InventoryCountMessage():
             return instance.count(message.sku)
         case InventoryPriceMessage():
@@ -118,23 +132,27 @@ class InventoryProcess(_actorgen.ProcessHandle):
 
     def add(self, item: Item) -> None:
         """Send `add` to this process; it handles it in its turn."""
-        self._core.tell(InventoryAddMessage(item=item))
+        self._core.tell(InventoryAddMessage(item))
 
-    def remove(self, item: models.items.Item) -> _actorgen.Future[Receipt | None]:
+    def remove(self, item: items.Item) -> _actorgen.Future[Receipt | None]:
         """Send `remove` to this process; it handles it in its turn."""
-        return self._core.ask(InventoryRemoveMessage(item=item))
+        return self._core.ask(InventoryRemoveMessage(item))
+
+    def tag(self, sku: Sku, tag: models.Tag) -> None:
+        """Send `tag` to this process; it handles it in its turn."""
+        self._core.tell(InventoryTagMessage(sku, tag))
 
     def count(self, sku: Sku) -> _actorgen.Future[int]:
         """Send `count` to this process; it handles it in its turn."""
-        return self._core.ask(InventoryCountMessage(sku=sku))
+        return self._core.ask(InventoryCountMessage(sku))
 
     def price(self, sku: Sku, rate: dec.Decimal) -> _actorgen.Future[dec.Decimal]:
         """Send `price` to this process; it handles it in its turn."""
-        return self._core.ask(InventoryPriceMessage(sku=sku, rate=rate))
+        return self._core.ask(InventoryPriceMessage(sku, rate))
 
     def audit(self, skus: collections.abc.Sequence[Sku]) -> _actorgen.Future[Report]:
         """Send `audit` to this process; it handles it in its turn."""
-        return self._core.ask(InventoryAuditMessage(skus=skus))
+        return self._core.ask(InventoryAuditMessage(skus))
 
 
 class InventoryCluster(_actorgen.ClusterHandle[InventoryProcess]):
@@ -152,23 +170,27 @@ class InventoryCluster(_actorgen.ClusterHandle[InventoryProcess]):
 
     def add(self, item: Item) -> None:
         """Send `add` to the cluster; the next free member handles it."""
-        self._core.tell(InventoryAddMessage(item=item))
+        self._core.tell(InventoryAddMessage(item))
 
-    def remove(self, item: models.items.Item) -> _actorgen.Future[Receipt | None]:
+    def remove(self, item: items.Item) -> _actorgen.Future[Receipt | None]:
         """Send `remove` to the cluster; the next free member handles it."""
-        return self._core.ask(InventoryRemoveMessage(item=item))
+        return self._core.ask(InventoryRemoveMessage(item))
+
+    def tag(self, sku: Sku, tag: models.Tag) -> None:
+        """Send `tag` to the cluster; the next free member handles it."""
+        self._core.tell(InventoryTagMessage(sku, tag))
 
     def count(self, sku: Sku) -> _actorgen.Future[int]:
         """Send `count` to the cluster; the next free member handles it."""
-        return self._core.ask(InventoryCountMessage(sku=sku))
+        return self._core.ask(InventoryCountMessage(sku))
 
     def price(self, sku: Sku, rate: dec.Decimal) -> _actorgen.Future[dec.Decimal]:
         """Send `price` to the cluster; the next free member handles it."""
-        return self._core.ask(InventoryPriceMessage(sku=sku, rate=rate))
+        return self._core.ask(InventoryPriceMessage(sku, rate))
 
     def audit(self, skus: collections.abc.Sequence[Sku]) -> _actorgen.Future[Report]:
         """Send `audit` to the cluster; the next free member handles it."""
-        return self._core.ask(InventoryAuditMessage(skus=skus))
+        return self._core.ask(InventoryAuditMessage(skus))
 
 
 @_dataclasses.dataclass(frozen=True, slots=True)
@@ -205,7 +227,7 @@ class AuditorProcess(_actorgen.ProcessHandle):
 
     def stats(self, report: Report) -> _actorgen.Future[int]:
         """Send `stats` to this process; it handles it in its turn."""
-        return self._core.ask(AuditorStatsMessage(report=report))
+        return self._core.ask(AuditorStatsMessage(report))
 
 
 class AuditorCluster(_actorgen.ClusterHandle[AuditorProcess]):
@@ -223,4 +245,4 @@ class AuditorCluster(_actorgen.ClusterHandle[AuditorProcess]):
 
     def stats(self, report: Report) -> _actorgen.Future[int]:
         """Send `stats` to the cluster; the next free member handles it."""
-        return self._core.ask(AuditorStatsMessage(report=report))
+        return self._core.ask(AuditorStatsMessage(report))

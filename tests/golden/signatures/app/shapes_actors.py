@@ -116,7 +116,7 @@ def dispatch_shapes(instance: Shapes, message: ShapesMessage) -> object:
             instance.ping()
             return None
         case ShapesUntypedMessage():
-            instance.untyped(message.value, message.other)
+            _typing.cast(_typing.Any, instance).untyped(message.value, message.other)
             return None
         case ShapesPositionalMessage():
             return instance.positional(message.a, message.b, message.c)
@@ -156,34 +156,34 @@ class ShapesProcess(_actorgen.ProcessHandle):
 
     def untyped(self, value: _typing.Any, other: _typing.Any = None) -> None:
         """Send `untyped` to this process; it handles it in its turn."""
-        self._core.tell(ShapesUntypedMessage(value=value, other=other))
+        self._core.tell(ShapesUntypedMessage(value, other))
 
     def positional(self, a: int, b: int = 2, /, c: int = 3) -> _actorgen.Future[int]:
         """Positional-only parameters stay positional-only.
 
         A second paragraph, with ``code`` and a "quoted" word.
         """
-        return self._core.ask(ShapesPositionalMessage(a=a, b=b, c=c))
+        return self._core.ask(ShapesPositionalMessage(a, b, c))
 
     def keywords(self, *, key: str, value: Optional[bytes] = None) -> None:
         """Send `keywords` to this process; it handles it in its turn."""
-        self._core.tell(ShapesKeywordsMessage(key=key, value=value))
+        self._core.tell(ShapesKeywordsMessage(key, value))
 
     def variadic(self, first: int, *rest: int, **options: str) -> _actorgen.Future[list[int]]:
         """Send `variadic` to this process; it handles it in its turn."""
-        return self._core.ask(ShapesVariadicMessage(first=first, rest=rest, options=options))
+        return self._core.ask(ShapesVariadicMessage(first, rest, options))
 
     def builtin_names(self, type: str, id: int, bytes: bytes, match: bool) -> _actorgen.Future[dict[str, int]]:
         """Send `builtin_names` to this process; it handles it in its turn."""
-        return self._core.ask(ShapesBuiltinNamesMessage(type=type, id=id, bytes=bytes, match=match))
+        return self._core.ask(ShapesBuiltinNamesMessage(type, id, bytes, match))
 
     def forward(self, unit: Unit, units: list[Unit]) -> _actorgen.Future[Optional[Unit]]:
         """Send `forward` to this process; it handles it in its turn."""
-        return self._core.ask(ShapesForwardMessage(unit=unit, units=units))
+        return self._core.ask(ShapesForwardMessage(unit, units))
 
     def get_item(self, n: int = LIMIT) -> _actorgen.Future[float]:
         """Send `get_item` to this process; it handles it in its turn."""
-        return self._core.ask(ShapesGetItemMessage(n=n))
+        return self._core.ask(ShapesGetItemMessage(n))
 
 
 class ShapesCluster(_actorgen.ClusterHandle[ShapesProcess]):
@@ -207,31 +207,31 @@ class ShapesCluster(_actorgen.ClusterHandle[ShapesProcess]):
 
     def untyped(self, value: _typing.Any, other: _typing.Any = None) -> None:
         """Send `untyped` to the cluster; the next free member handles it."""
-        self._core.tell(ShapesUntypedMessage(value=value, other=other))
+        self._core.tell(ShapesUntypedMessage(value, other))
 
     def positional(self, a: int, b: int = 2, /, c: int = 3) -> _actorgen.Future[int]:
         """Positional-only parameters stay positional-only.
 
         A second paragraph, with ``code`` and a "quoted" word.
         """
-        return self._core.ask(ShapesPositionalMessage(a=a, b=b, c=c))
+        return self._core.ask(ShapesPositionalMessage(a, b, c))
 
     def keywords(self, *, key: str, value: Optional[bytes] = None) -> None:
         """Send `keywords` to the cluster; the next free member handles it."""
-        self._core.tell(ShapesKeywordsMessage(key=key, value=value))
+        self._core.tell(ShapesKeywordsMessage(key, value))
 
     def variadic(self, first: int, *rest: int, **options: str) -> _actorgen.Future[list[int]]:
         """Send `variadic` to the cluster; the next free member handles it."""
-        return self._core.ask(ShapesVariadicMessage(first=first, rest=rest, options=options))
+        return self._core.ask(ShapesVariadicMessage(first, rest, options))
 
     def builtin_names(self, type: str, id: int, bytes: bytes, match: bool) -> _actorgen.Future[dict[str, int]]:
         """Send `builtin_names` to the cluster; the next free member handles it."""
-        return self._core.ask(ShapesBuiltinNamesMessage(type=type, id=id, bytes=bytes, match=match))
+        return self._core.ask(ShapesBuiltinNamesMessage(type, id, bytes, match))
 
     def forward(self, unit: Unit, units: list[Unit]) -> _actorgen.Future[Optional[Unit]]:
         """Send `forward` to the cluster; the next free member handles it."""
-        return self._core.ask(ShapesForwardMessage(unit=unit, units=units))
+        return self._core.ask(ShapesForwardMessage(unit, units))
 
     def get_item(self, n: int = LIMIT) -> _actorgen.Future[float]:
         """Send `get_item` to the cluster; the next free member handles it."""
-        return self._core.ask(ShapesGetItemMessage(n=n))
+        return self._core.ask(ShapesGetItemMessage(n))
