@@ -1,7 +1,8 @@
 """``actorgen PATH...``: generate (or check) the facades of every async class found.
 
-Exit codes: 0 all good; 1 diagnostics, or stale output under ``--check``/``--diff``;
-2 the command line or the configuration is wrong.
+Exit codes: 0 all good; 1 diagnostics, a file that could not be written, or stale output
+under ``--check``/``--diff``; 2 the command line or the configuration is wrong.
+See docs/cli.md for every flag and setting.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .config import ConfigError, check_suffix, load_config
+from .cache import Cache
+from .config import ConfigError, check_patterns, check_suffix, load_config
 from .pipeline import Plan, plan
+from .terminal import Printer, Summary
+from .watch import Event, WatchUnavailable
 from .write import unified_diff, write_atomic
 
 __all__ = ["main"]
@@ -24,93 +29,277 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="actorgen",
         description="Generate typed process and cluster facades for @async_class classes.",
+        epilog="Settings also come from [tool.actorgen] in pyproject.toml; see docs/cli.md.",
     )
     parser.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help="files or folders to scan"
     )
-    parser.add_argument(
+    mode = parser.add_argument_group("mode (default: write what changed)")
+    mode.add_argument(
         "--check",
         action="store_true",
         help="write nothing; list stale, missing and extra generated files and exit 1 if any",
     )
-    parser.add_argument(
+    mode.add_argument(
         "--diff", action="store_true", help="like --check, and print a diff of each change"
     )
-    parser.add_argument(
+    mode.add_argument(
+        "--watch",
+        action="store_true",
+        help="generate, then regenerate whenever a file changes (Ctrl-C stops)",
+    )
+    settings = parser.add_argument_group("settings (override [tool.actorgen])")
+    settings.add_argument(
         "--suffix", help="output module suffix (default from [tool.actorgen], else _actors)"
     )
+    settings.add_argument(
+        "--include",
+        action="append",
+        metavar="GLOB",
+        help="scan only files matching GLOB (repeatable; replaces the configured include)",
+    )
+    settings.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files and folders matching GLOB (repeatable; adds to the configured exclude)",
+    )
+    run = parser.add_argument_group("running")
+    run.add_argument("--no-cache", action="store_true", help="analyse every candidate file afresh")
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="analyse in at most N processes (default: one per CPU, when worth it)",
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="print only diagnostics and errors")
+    run.add_argument("--version", action=_Version, help="print actorgen's version and exit")
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 up, not {text!r}")
+    return value
+
+
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked for (importlib.metadata is slow to load)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("actorgen")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            found = "unknown"
+        print(f"actorgen {found}")
+        parser.exit()
+
+
+@dataclass
+class _Options:
+    paths: list[Path]
+    suffix: str | None
+    include: tuple[str, ...] | None
+    exclude: tuple[str, ...]
+    jobs: int | None
+    check: bool
+    diff: bool
+    cache: Cache | None
+
+
 def main(
-    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    stop: Event | None = None,
 ) -> int:
+    """Run the command; `stop` (anything with ``is_set()``) ends ``--watch``."""
     out = out or sys.stdout
     err = err or sys.stderr
     parser = _parser()
     args = parser.parse_args(argv)
+    printer = Printer(out, err, quiet=args.quiet)
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         parser.print_usage(err)
-        print(f"actorgen: error: no such file or folder: {', '.join(missing)}", file=err)
+        printer.error(f"no such file or folder: {', '.join(missing)}")
+        return 2
+    if args.watch and (args.check or args.diff):
+        parser.print_usage(err)
+        printer.error("--watch writes files: it cannot be combined with --check or --diff")
         return 2
     try:
-        config = load_config(args.paths[0])
-        suffix = check_suffix(args.suffix) if args.suffix is not None else config.suffix
+        for path in args.paths:
+            load_config(path)  # a bad pyproject.toml is a usage error, before anything runs
+        suffix = None if args.suffix is None else check_suffix(args.suffix)
+        include = None if args.include is None else check_patterns(tuple(args.include))
+        exclude = check_patterns(tuple(args.exclude))
+        cache = None if args.no_cache else Cache.for_project(_project(args.paths[0]))
     except ConfigError as error:
-        print(f"actorgen: error: {error}", file=err)
+        printer.error(str(error))
         return 2
-    started = time.perf_counter()
-    result = plan(list(args.paths), suffix)
-    for diagnostic in result.diagnostics:
-        print(diagnostic, file=err)
-    if args.check or args.diff:
-        changed = _check(result, args.diff, out)
-        status = "up to date" if not changed else f"{changed} file(s) out of date"
-        written = 0
-    else:
-        written = _write(result, out)
-        status = f"{written} written, {len(result.outputs) - written} unchanged"
-        changed = 0
-    elapsed = time.perf_counter() - started
-    print(
-        f"actorgen: {result.scanned} files scanned, {len(result.outputs)} generated ({status}), "
-        f"{len(result.diagnostics)} errors in {elapsed:.2f}s",
-        file=err,
+    options = _Options(
+        list(args.paths), suffix, include, exclude, args.jobs, args.check, args.diff, cache
     )
-    return 1 if result.diagnostics or changed else 0
+    try:
+        if args.watch:
+            return _watch(options, printer, stop)
+        return _run(options, printer).code
+    except KeyboardInterrupt:
+        printer.error("interrupted")
+        return 130
 
 
-def _check(result: Plan, show_diff: bool, out: TextIO) -> int:
+def _project(path: Path) -> Path:
+    """The folder whose cache a run uses: its pyproject's, else the path's own."""
+    config = load_config(path)
+    if config.source is not None:
+        return config.source.parent
+    resolved = path.resolve()
+    return resolved if resolved.is_dir() else resolved.parent
+
+
+@dataclass
+class _Run:
+    code: int
+    written: dict[Path, str | None] = field(default_factory=dict)  # None: removed
+
+
+def _run(options: _Options, printer: Printer) -> _Run:
+    """One pass: plan, then write or check; prints the report."""
+    started = time.perf_counter()
+    try:
+        result = plan(
+            options.paths,
+            options.suffix,
+            include=options.include,
+            exclude=options.exclude,
+            cache=options.cache,
+            jobs=options.jobs,
+        )
+    except ConfigError as error:
+        printer.error(str(error))
+        return _Run(2)
+    for diagnostic in result.diagnostics:
+        printer.diagnostic(diagnostic)
+    summary = Summary(
+        scanned=result.scanned,
+        generated=len(result.outputs),
+        errors=len(result.diagnostics),
+        seconds=0.0,
+    )
+    run = _Run(0)
+    if options.check or options.diff:
+        summary.out_of_date = _check(result, options.diff, printer)
+    else:
+        _write(result, printer, summary, run)
+    summary.seconds = time.perf_counter() - started
+    printer.summary(summary)
+    run.code = 1 if summary.errors or summary.out_of_date else 0
+    return run
+
+
+def _check(result: Plan, show_diff: bool, printer: Printer) -> int:
     changed = 0
     for output in result.outputs:
         old = _read(output.target)
         if old == output.text:
             continue
         changed += 1
-        print(f"{'missing' if old is None else 'stale'}: {output.target}", file=out)
+        printer.out_of_date("missing" if old is None else "stale", output.target)
         if show_diff:
-            out.write(unified_diff(output.target, old or "", output.text))
+            printer.diff(unified_diff(output.target, old or "", output.text))
     for path in result.extra:
         changed += 1
-        print(f"extra: {path} (its source has no async class now)", file=out)
+        printer.out_of_date("extra", path, " (its source has no async class now)")
         if show_diff:
-            out.write(unified_diff(path, _read(path) or "", ""))
+            printer.diff(unified_diff(path, _read(path) or "", ""))
     return changed
 
 
-def _write(result: Plan, out: TextIO) -> int:
-    written = 0
+def _write(result: Plan, printer: Printer, summary: Summary, run: _Run) -> None:
     for output in result.outputs:
         if _read(output.target) == output.text:
             continue
-        write_atomic(output.target, output.text)
-        written += 1
-        print(f"wrote {output.target}", file=out)
+        try:
+            write_atomic(output.target, output.text)
+        except OSError as error:
+            printer.error(f"cannot write {output.target}: {error.strerror or error}")
+            summary.errors += 1
+            continue
+        run.written[output.target] = output.text
+        summary.written += 1
+        printer.wrote(output.target)
     for path in result.extra:
-        path.unlink()
-        print(f"removed {path} (its source has no async class now)", file=out)
-    return written
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            printer.error(f"cannot remove {path}: {error.strerror or error}")
+            summary.errors += 1
+            continue
+        run.written[path] = None
+        summary.removed += 1
+        printer.removed(path)
+
+
+def _watch(options: _Options, printer: Printer, stop: Event | None) -> int:
+    from .watch import loop
+
+    roots = list(options.paths)
+
+    def once() -> dict[Path, str | None]:
+        return _run(options, printer).written
+
+    def started() -> None:
+        shown = " ".join(str(p) for p in roots)
+        printer.info(f"watching {shown} for changes (Ctrl-C to stop)")
+
+    # pyproject.toml files are re-read on every run; those outside the watched folders
+    # are watched too, so that editing one regenerates at once.
+    first = _configs(roots)
+    watched = roots + [c for c in first if not any(_is_below(c, r) for r in roots)]
+    try:
+        loop(watched, once, started, stop)
+    except WatchUnavailable as error:
+        printer.error(str(error))
+        return 2
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a watch ends
+    return 0
+
+
+def _configs(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        try:
+            source = load_config(path).source
+        except ConfigError:  # pragma: no cover - checked before, reported by the runs
+            continue
+        if source is not None and source not in found:
+            found.append(source)
+    return found
+
+
+def _is_below(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def _read(path: Path) -> str | None:

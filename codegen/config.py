@@ -1,28 +1,82 @@
-"""Settings from ``[tool.actorgen]`` in the nearest ``pyproject.toml``."""
+"""Settings from ``[tool.actorgen]`` in ``pyproject.toml``, and command-line overrides.
+
+The settings for a path on the command line come from the nearest ``pyproject.toml`` in
+its folder or above that has a ``[tool.actorgen]`` table (a ``pyproject.toml`` without one,
+such as a sub-project's, is passed over). Keys:
+
+- ``suffix``: the generated module for ``workers.py`` is ``workers<suffix>.py``
+  (default ``"_actors"``);
+- ``include``: glob patterns; only ``.py`` files matching one are scanned (default: all);
+- ``exclude``: glob patterns of files and folders never scanned (default: none, besides
+  hidden folders, ``__pycache__``, ``node_modules``, ``site-packages`` and virtual
+  environments, which are always skipped while walking folders).
+
+Patterns are relative to the folder of that ``pyproject.toml`` (see `patterns`).
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+from .patterns import PathFilter, PatternError, compile_patterns
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["Config", "ConfigError", "load_config"]
+__all__ = [
+    "DEFAULT_SUFFIX",
+    "Config",
+    "ConfigError",
+    "check_patterns",
+    "check_suffix",
+    "load_config",
+]
+
+DEFAULT_SUFFIX = "_actors"
+_KEYS = ("exclude", "include", "suffix")
 
 
 class ConfigError(Exception):
-    """``[tool.actorgen]`` cannot be used as written."""
+    """``[tool.actorgen]`` or a command-line setting cannot be used as written."""
 
 
 @dataclass(frozen=True)
 class Config:
-    suffix: str = "_actors"
+    suffix: str = DEFAULT_SUFFIX
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
     source: Path | None = None  # the pyproject.toml it came from
+
+    @property
+    def folder(self) -> Path:
+        """The folder patterns are relative to: the pyproject's, else the current one."""
+        return self.source.parent if self.source is not None else Path.cwd()
+
+    @property
+    def path_filter(self) -> PathFilter:
+        return PathFilter(self.include, self.exclude)
+
+    def overridden(
+        self,
+        suffix: str | None = None,
+        include: tuple[str, ...] | None = None,
+        exclude: tuple[str, ...] = (),
+    ) -> Config:
+        """These settings with the command line's: ``--suffix`` and ``--include`` replace
+        the file's values, ``--exclude`` adds to them."""
+        return replace(
+            self,
+            suffix=self.suffix if suffix is None else suffix,
+            include=self.include if include is None else include,
+            exclude=self.exclude + exclude,
+        )
 
 
 _SUFFIX = re.compile(r"[A-Za-z0-9_]+")
@@ -36,35 +90,71 @@ def check_suffix(suffix: str) -> str:
     return suffix
 
 
+def check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        compile_patterns(patterns)
+    except (PatternError, re.error) as error:
+        raise ConfigError(f"bad glob pattern: {error}") from None
+    return patterns
+
+
 def load_config(start: Path) -> Config:
-    """Read the first ``pyproject.toml`` found in `start` or the folders above it."""
+    """The settings for `start`: from the first ``pyproject.toml`` with a
+    ``[tool.actorgen]`` table in `start` (or its folder, for a file) or above it."""
     folder = start.resolve()
     if not folder.is_dir():
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
-            return _read(pyproject)
+            section = _section(pyproject)
+            if section is not None:
+                return _config(pyproject, section)
     return Config()
 
 
-def _read(pyproject: Path) -> Config:
+def _section(pyproject: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from None
-    section = data.get("tool", {}).get("actorgen", {})
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "actorgen" not in tool:
+        return None
+    section = tool["actorgen"]
     if not isinstance(section, dict):
         raise ConfigError(f"{pyproject}: [tool.actorgen] must be a table")
-    unknown = sorted(set(section) - {"suffix"})
+    return section
+
+
+def _config(pyproject: Path, section: dict[str, Any]) -> Config:
+    def fail(message: str) -> ConfigError:
+        return ConfigError(f"{pyproject}: [tool.actorgen] {message}")
+
+    unknown = sorted(set(section) - set(_KEYS))
     if unknown:
-        raise ConfigError(
-            f"{pyproject}: unknown setting(s) in [tool.actorgen]: {', '.join(unknown)}"
-        )
-    suffix = section.get("suffix", Config.suffix)
+        hints = [
+            f"{key!r} (did you mean {close[0]!r}?)"
+            if (close := difflib.get_close_matches(key, _KEYS, n=1))
+            else repr(key)
+            for key in unknown
+        ]
+        raise fail(f"has unknown setting(s): {', '.join(hints)}; known: {', '.join(_KEYS)}")
+    suffix = section.get("suffix", DEFAULT_SUFFIX)
     if not isinstance(suffix, str):
-        raise ConfigError(f"{pyproject}: [tool.actorgen] suffix must be a string")
+        raise fail("suffix must be a string, like '_actors'")
+    patterns: dict[str, tuple[str, ...]] = {}
+    for key in ("include", "exclude"):
+        value = section.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f"{key} must be a list of glob patterns (strings), like ['src/**']")
+        patterns[key] = tuple(value)
     try:
-        return Config(suffix=check_suffix(suffix), source=pyproject)
+        return Config(
+            suffix=check_suffix(suffix),
+            include=check_patterns(patterns["include"]),
+            exclude=check_patterns(patterns["exclude"]),
+            source=pyproject,
+        )
     except ConfigError as error:
-        raise ConfigError(f"{pyproject}: {error}") from None
+        raise fail(str(error)) from None

@@ -1,23 +1,33 @@
 """discover -> parse -> model -> render: what the generated files should contain.
 
-Nothing here writes: `plan` computes every output in memory, so `--check` and a real run
-share one code path and a run with errors leaves the disk untouched for that file.
+Nothing here writes generated files: `plan` computes every output in memory, so a real
+run, ``--check``, ``--diff`` and ``--watch`` share one code path, and a run with errors
+leaves the disk untouched for that file.
+
+Big trees are cheap: every file is read as bytes and searched for the decorator's name;
+only the few files that mention it are decoded and analysed (parse, model, render), in
+worker processes when there are many, and not at all when the cache has their analysis.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .analysis import Analysis, Job, analyze_all
+from .cache import Cache, digest
+from .config import DEFAULT_SUFFIX, Config, check_patterns, check_suffix, load_config
 from .diagnostics import Diagnostic
-from .discover import python_files, source_module
-from .parse import analyze, may_define_async_class
-from .render import HEADER_PREFIX, render
+from .discover import find_files, relative_to, source_module
+from .render import HEADER_PREFIX
+from .sources import SourceError, decode, may_mention_decorator
 from .write import is_generated
 
-__all__ = ["DEFAULT_SUFFIX", "Output", "Plan", "plan"]
+__all__ = ["DEFAULT_SUFFIX", "Output", "Plan", "output_path", "plan"]
 
-DEFAULT_SUFFIX = "_actors"
+_HEADER = HEADER_PREFIX.encode()
 
 
 @dataclass(frozen=True)
@@ -32,45 +42,69 @@ class Plan:
     outputs: list[Output] = field(default_factory=list)
     extra: list[Path] = field(default_factory=list)  # our files with nothing to generate now
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    scanned: int = 0
-    parsed: int = 0
+    scanned: int = 0  # source files looked at (generated files are not sources)
+    parsed: int = 0  # files analysed in this run: they may define an async class
+    cached: int = 0  # files whose analysis came from the cache instead
 
 
 def output_path(source: Path, suffix: str) -> Path:
     return source.with_name(f"{source.stem}{suffix}.py")
 
 
-def plan(paths: list[Path], suffix: str = DEFAULT_SUFFIX) -> Plan:
-    result = Plan()
-    generated: list[tuple[Path, str]] = []  # generated files seen, with their text
-    sources: set[Path] = set()
-    for path in python_files(paths):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            result.diagnostics.append(
-                Diagnostic(str(path), 1, 1, f"not UTF-8 text: {error.reason}")
-            )
+@dataclass
+class _Candidate:
+    """A source file that may define async classes: to be analysed."""
+
+    path: Path
+    key: str  # resolved path
+    sha: str
+    job: Job
+    suffix: str
+
+
+def plan(
+    paths: Sequence[Path],
+    suffix: str | None = None,
+    *,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] = (),
+    cache: Cache | None = None,
+    jobs: int | None = 1,
+) -> Plan:
+    """What generating for `paths` (files and folders) would write.
+
+    Each path's settings come from its ``[tool.actorgen]`` (`config.load_config`);
+    `suffix` and `include` replace the file's, `exclude` adds to it. With a `cache`, files
+    analysed before with the same content are not analysed again. `jobs` caps the worker
+    processes: ``None`` for one per CPU (the command's default), 1 (the default here) to
+    analyse everything in this process. Worker processes import the caller's main module,
+    as `multiprocessing` does: a script that asks for them needs an
+    ``if __name__ == "__main__":`` guard.
+
+    Raises `config.ConfigError` for unusable settings.
+    """
+    scan = _Scan(
+        (
+            None if suffix is None else check_suffix(suffix),
+            None if include is None else check_patterns(tuple(include)),
+            check_patterns(tuple(exclude)),
+        )
+    )
+    for root in paths:
+        scan.root(root)
+    scan.sources_of_generated_files()
+    result = scan.result
+    analyses = _analyze(scan.candidates, cache, jobs, result)
+
+    produced: set[str] = set()
+    for candidate, analysis in zip(scan.candidates, analyses, strict=True):
+        if analysis.diagnostics:
+            result.diagnostics.extend(analysis.diagnostics)
+            scan.failed.add(candidate.key)
             continue
-        except OSError as error:
-            result.diagnostics.append(Diagnostic(str(path), 1, 1, f"cannot read: {error.strerror}"))
+        if analysis.text is None:
             continue
-        if text.startswith(HEADER_PREFIX):
-            generated.append((path, text))
-            continue
-        result.scanned += 1
-        sources.add(path.resolve())
-        if not may_define_async_class(text):
-            continue
-        result.parsed += 1
-        spec, diagnostics = analyze(str(path), text, source_module(path))
-        if diagnostics:
-            result.diagnostics.extend(diagnostics)
-            sources.discard(path.resolve())  # keep its old output: it is not "extra"
-            continue
-        if spec is None:
-            continue
-        target = output_path(path, suffix)
+        target = output_path(candidate.path, candidate.suffix)
         if target.exists() and not is_generated(target):
             result.diagnostics.append(
                 Diagnostic(
@@ -78,22 +112,117 @@ def plan(paths: list[Path], suffix: str = DEFAULT_SUFFIX) -> Plan:
                     1,
                     1,
                     f"refusing to overwrite {target.name}: it was not generated by actorgen "
-                    f"(generating for {path.name}); move it away or set another suffix",
+                    f"(generating for {candidate.path.name}); move it away or set another "
+                    "suffix",
                 )
             )
+            scan.failed.add(candidate.key)
             continue
-        result.outputs.append(Output(path, target, render(spec)))
-    produced = {output.target.resolve() for output in result.outputs}
-    for path, text in generated:
-        source = path.with_name(_source_name(text))
-        if path.resolve() in produced:
+        produced.add(os.path.join(os.path.dirname(candidate.key), target.name))
+        result.outputs.append(Output(candidate.path, target, analysis.text))
+
+    # A generated file is "extra" (to be removed) when its source was looked at and now
+    # generates nothing without errors, or when its source is gone.
+    generated_keys = {key for _, key, _ in scan.generated}
+    for path, key, source_name in scan.generated:
+        if key in produced:
             continue
-        if source.resolve() in sources or not source.exists():
+        source_key = os.path.join(os.path.dirname(key), source_name)
+        scanned_fine = (
+            source_key in scan.seen
+            and source_key not in scan.failed
+            and source_key not in generated_keys
+        )
+        if scanned_fine or not path.with_name(source_name).exists():
             result.extra.append(path)
     result.diagnostics.sort()
     return result
 
 
-def _source_name(text: str) -> str:
-    first = text.split("\n", 1)[0][len(HEADER_PREFIX) :]
+@dataclass
+class _Scan:
+    """Finding and reading the files of one run: which are generated, which may define
+    async classes."""
+
+    overrides: tuple[str | None, tuple[str, ...] | None, tuple[str, ...]]
+    result: Plan = field(default_factory=Plan)
+    seen: set[str] = field(default_factory=set)  # resolved paths of every file found
+    candidates: list[_Candidate] = field(default_factory=list)
+    generated: list[tuple[Path, str, str]] = field(default_factory=list)  # path, key, source
+    failed: set[str] = field(default_factory=set)  # sources with diagnostics: outputs stay
+    configs: dict[Path, Config] = field(default_factory=dict)  # by folder
+
+    def config(self, path: Path) -> Config:
+        folder = (path if path.is_dir() else path.parent).resolve()
+        if folder not in self.configs:
+            self.configs[folder] = load_config(folder)
+        return self.configs[folder].overridden(*self.overrides)
+
+    def root(self, root: Path) -> None:
+        config = self.config(root)
+        for path, key in find_files([root], config.path_filter, config.folder, self.seen):
+            self.file(path, key, config.suffix)
+
+    def sources_of_generated_files(self) -> None:
+        """A generated file named without its source (pre-commit passes just the files
+        that changed) is checked against its source, unless that is excluded."""
+        for path, key, source_name in list(self.generated):
+            source = path.with_name(source_name)
+            source_key = os.path.join(os.path.dirname(key), source_name)
+            if source_key in self.seen or not source.is_file():
+                continue
+            config = self.config(source)
+            if config.path_filter.includes_file(relative_to(Path(source_key), config.folder)):
+                self.seen.add(source_key)
+                self.file(source, source_key, config.suffix)
+
+    def file(self, path: Path, key: str, suffix: str) -> None:
+        try:
+            with open(path, "rb") as stream:
+                data = stream.read()
+        except OSError as error:
+            self.result.diagnostics.append(
+                Diagnostic(str(path), 1, 1, f"cannot read: {error.strerror or error}")
+            )
+            self.failed.add(key)
+            return
+        if data.startswith(_HEADER):
+            self.generated.append((path, key, _source_name(data)))
+            return
+        self.result.scanned += 1
+        if not may_mention_decorator(data):
+            return
+        try:
+            text = decode(str(path), data)
+        except SourceError as error:
+            self.result.diagnostics.append(error.diagnostic)
+            self.failed.add(key)
+            return
+        job = Job(str(path), text, source_module(path))
+        self.candidates.append(_Candidate(path, key, digest(data), job, suffix))
+
+
+def _analyze(
+    candidates: list[_Candidate], cache: Cache | None, jobs: int | None, result: Plan
+) -> list[Analysis]:
+    analyses: list[Analysis | None] = [
+        cache.get(c.key, c.job.path, c.job.source_module, c.sha) if cache else None
+        for c in candidates
+    ]
+    misses = [i for i, analysis in enumerate(analyses) if analysis is None]
+    result.parsed = len(misses)
+    result.cached = len(candidates) - len(misses)
+    fresh = analyze_all([candidates[i].job for i in misses], jobs)
+    for i, analysis in zip(misses, fresh, strict=True):
+        analyses[i] = analysis
+        if cache is not None:
+            c = candidates[i]
+            cache.put(c.key, c.job.path, c.job.source_module, c.sha, analysis)
+    if cache is not None:
+        cache.save()
+    return [a for a in analyses if a is not None]
+
+
+def _source_name(data: bytes) -> str:
+    first = data.split(b"\n", 1)[0][len(_HEADER) :].decode("utf-8", errors="replace")
     return first.split(". Do not edit", 1)[0].strip()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from .model import ModuleSpec
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["HEADER_PREFIX", "header", "render"]
 
@@ -37,6 +39,9 @@ def docstring(text: str, indent: int) -> str:
 
 @cache
 def _template() -> jinja2.Template:
+    # Imported on first use: every run needs HEADER_PREFIX, few runs render anything.
+    import jinja2
+
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("actorgen.templates", ""),
         undefined=jinja2.StrictUndefined,  # a typo in a template fails, never prints ""
