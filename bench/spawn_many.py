@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/spawn_many.py                 # 100,000 processes
     .venv/bin/python bench/spawn_many.py --count 1000    # a quick smoke run
+    .venv/bin/python bench/spawn_many.py --json          # the figures as one JSON object
 
 Two phases, each on its own explicit `Runtime`:
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import resource
@@ -31,6 +33,7 @@ import sys
 import threading
 import time
 import tracemalloc
+from typing import Any
 
 from actorgen.runtime import Future, Runtime, process_stats
 from tiny import Counter
@@ -64,8 +67,8 @@ def rate(label: str, count: int, seconds: float) -> str:
     return f"{label:<20} {seconds:8.3f} s {count / seconds:>12,.0f} /s"
 
 
-def time_phase(count: int, threads: int | None) -> None:
-    """Spawn, one ask each, one tell each: print rates, threads and RSS."""
+def time_phase(count: int, threads: int | None, quiet: bool = False) -> dict[str, Any]:
+    """Spawn, one ask each, one tell each: rates, threads and RSS (printed unless `quiet`)."""
     threads_before = threading.active_count()
     rss_before = rss_bytes()
     with Runtime(threads, name="bench") as runtime:
@@ -90,25 +93,44 @@ def time_phase(count: int, threads: int | None) -> None:
     # Leaving the block drained the runtime: every tell has been handled.
     drained = time.perf_counter() - started
     unhandled = sum(process_stats(process).handled != 2 for process in processes)
+    rss_grown = None if rss_before is None or rss_idle is None else rss_idle - rss_before
+    figures: dict[str, Any] = {
+        "spawn_seconds": spawned,
+        "spawn_per_second": count / spawned,
+        "ask_send_per_second": count / sent,
+        "ask_replied_per_second": count / asked,
+        "tell_send_per_second": count / told,
+        "tell_drained_per_second": count / drained,
+        "threads_before": threads_before,
+        "threads_idle": threads_idle,
+        "pool_threads": pool,
+        "rss_grown_bytes": rss_grown,
+        "rss_per_process_bytes": None if rss_grown is None else rss_grown / count,
+        "peak_rss_bytes": peak_rss_bytes(),
+    }
 
-    print(rate("spawn", count, spawned))
-    print(rate("ask, send only", count, sent))
-    print(rate("ask, until replied", count, asked), "  (one ask each, then every result())")
-    print(rate("tell, send only", count, told))
-    print(rate("tell, until drained", count, drained), "  (one tell each, then shutdown)")
-    print(
-        f"OS threads with {count:,} idle processes: {threads_idle} "
-        f"({threads_before} before the runtime started, {pool} pool threads)"
-    )
-    if rss_before is not None and rss_idle is not None:
-        grown = rss_idle - rss_before
-        print(f"RSS grew by {mib(grown)} while spawning: {grown / count:,.0f} bytes per process")
-    print(f"peak RSS after the timing phase: {mib(peak_rss_bytes())}")
+    if not quiet:
+        print(rate("spawn", count, spawned))
+        print(rate("ask, send only", count, sent))
+        print(rate("ask, until replied", count, asked), "  (one ask each, then every result())")
+        print(rate("tell, send only", count, told))
+        print(rate("tell, until drained", count, drained), "  (one tell each, then shutdown)")
+        print(
+            f"OS threads with {count:,} idle processes: {threads_idle} "
+            f"({threads_before} before the runtime started, {pool} pool threads)"
+        )
+        if rss_grown is not None:
+            print(
+                f"RSS grew by {mib(rss_grown)} while spawning: "
+                f"{rss_grown / count:,.0f} bytes per process"
+            )
+        print(f"peak RSS after the timing phase: {mib(peak_rss_bytes())}")
     if wrong or unhandled:
         sys.exit(f"FAILED: {wrong} wrong replies, {unhandled} processes missed a message")
+    return figures
 
 
-def memory_phase(count: int, threads: int | None) -> None:
+def memory_phase(count: int, threads: int | None, quiet: bool = False) -> dict[str, Any]:
     """Python heap per idle process, with and without the user's own object."""
     gc.collect()
     tracemalloc.start()
@@ -131,11 +153,20 @@ def memory_phase(count: int, threads: int | None) -> None:
     tracemalloc.stop()
     del processes
 
-    print("\nPython heap (tracemalloc), per object, each including its 8-byte list slot:")
-    print(f"  bare Counter instance (the user's object): {bare / count:8,.0f} bytes")
-    print(f"  idle process, including its Counter:       {spawned / count:8,.0f} bytes")
-    print(f"  ... minus the Counter: the runtime's share {(spawned - bare) / count:8,.0f} bytes")
-    print(f"  idle process after handling one ask:       {after_message / count:8,.0f} bytes")
+    if not quiet:
+        print("\nPython heap (tracemalloc), per object, each including its 8-byte list slot:")
+        print(f"  bare Counter instance (the user's object): {bare / count:8,.0f} bytes")
+        print(f"  idle process, including its Counter:       {spawned / count:8,.0f} bytes")
+        print(
+            f"  ... minus the Counter: the runtime's share {(spawned - bare) / count:8,.0f} bytes"
+        )
+        print(f"  idle process after handling one ask:       {after_message / count:8,.0f} bytes")
+    return {
+        "heap_bare_object_bytes": bare / count,
+        "heap_idle_process_bytes": spawned / count,
+        "heap_runtime_share_bytes": (spawned - bare) / count,
+        "heap_after_one_ask_bytes": after_message / count,
+    }
 
 
 def main() -> None:
@@ -146,19 +177,26 @@ def main() -> None:
     parser.add_argument(
         "--no-gc", action="store_true", help="disable the cyclic GC during the timing phase"
     )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object of the figures, nothing else"
+    )
     args = parser.parse_args()
     if args.count < 1:
         parser.error("--count must be at least 1")
-    print(
-        f"{args.count:,} processes; Python {platform.python_version()} on "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs\n"
-    )
+    if not args.json:
+        print(
+            f"{args.count:,} processes; Python {platform.python_version()} on "
+            f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs\n"
+        )
+    figures: dict[str, Any] = {"count": args.count, "gc": not args.no_gc}
     if args.no_gc:
         gc.disable()
-    time_phase(args.count, args.threads)
+    figures.update(time_phase(args.count, args.threads, quiet=args.json))
     gc.enable()
     if not args.skip_memory:
-        memory_phase(args.count, args.threads)
+        figures.update(memory_phase(args.count, args.threads, quiet=args.json))
+    if args.json:
+        print(json.dumps(figures))
 
 
 if __name__ == "__main__":

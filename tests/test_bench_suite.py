@@ -1,0 +1,126 @@
+"""The comparison benchmark suite (bench/run.py) runs, and refuses figures that don't add up.
+
+Nothing here looks at a time or a rate: the suite reports them, it never asserts them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+
+BENCH = REPO / "bench"
+
+# Rows the suite must always list (measured, or skipped with the reason).
+CORE_ROWS = {
+    "handwritten",
+    "handwritten-bare",
+    "executor",
+    "pykka-proxy",
+    "pykka-ref",
+    "actorgen-cluster-pull",
+    "actorgen-direct",
+    "ray-pool",
+}
+
+
+@pytest.fixture
+def bench_on_path() -> Iterator[None]:
+    """Import the suite like `python bench/run.py` does: `bench/` first on sys.path."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(BENCH))
+        for name in [name for name in sys.modules if name == "suite" or name.startswith("suite.")]:
+            del sys.modules[name]
+
+
+def test_the_quick_suite_writes_the_table_and_plots_listing_every_variant(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--quick", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    table = (tmp_path / "results.md").read_text()
+    keys = {variant["key"] for variant in results["variants"]}
+    assert keys >= CORE_ROWS
+    for variant in results["variants"]:
+        assert variant["label"] in table, f"{variant['label']} missing from results.md"
+    assert not results["failures"]
+    for png in ("throughput.png", "latency.png", "makespan.png", "spawn.png"):
+        assert (tmp_path / png).stat().st_size > 0
+        assert f"]({png})" in table
+
+    targets = table.split("## Targets", 1)[1].split("\n## ", 1)[0]
+    verdicts = [
+        line for line in targets.splitlines() if line.startswith("| ") and "---" not in line
+    ]
+    assert len(verdicts) == 1 + 7  # the header and one row per target of the issue
+    assert all(("met" in row) or ("not measured" in row) for row in verdicts[1:])
+
+    again = subprocess.run(
+        [sys.executable, "bench/run.py", "--out", str(tmp_path), "--rewrite-report"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_variant_whose_totals_do_not_add_up_is_reported_as_failed_not_measured(
+    bench_on_path: None, tmp_path: Path
+) -> None:
+    from suite.harness import QUICK, run_suite
+    from suite.report import write_report
+    from suite.variants.handwritten import Handwritten
+
+    class DropsOneTell(Handwritten):
+        key = "drops-one-tell"
+        label = "drops one tell in a thousand"
+
+        def tell_all(self, values: Sequence[int]) -> None:
+            super().tell_all([value for value in values if value % 1000 != 7])
+
+    class AnswersWithoutAsking(Handwritten):
+        key = "answers-without-asking"
+        label = "replies right but skips the worker"
+
+        def ask_all(self, values: Sequence[int]) -> list[int]:
+            return [value + 1 for value in values]
+
+    logged: list[str] = []
+    results = run_suite(
+        [Handwritten(), DropsOneTell(), AnswersWithoutAsking()],
+        QUICK,
+        ("tells", "asks"),
+        logged.append,
+    )
+
+    assert results.failures.keys() == {"drops-one-tell", "answers-without-asking"}
+    assert results.failures["drops-one-tell"]["tells"].startswith(
+        "VerificationError: told adds up to"
+    )
+    assert results.failures["answers-without-asking"]["asks"].startswith(
+        "VerificationError: asked adds up to 0, expected"
+    )
+    assert results.values("drops-one-tell", "tells", "rate") == {}
+    assert results.values("answers-without-asking", "asks", "rate") == {}
+    assert len(results.values("handwritten", "tells", "rate")) == QUICK.repeats
+    # A failed phase is not retried in later repeats; the variant's other phases still run.
+    assert len(results.values("drops-one-tell", "asks", "rate")) == QUICK.repeats
+
+    table = write_report(results, tmp_path, "test").read_text()
+    tells = table.split("## Tells", 1)[1].split("\n## ", 1)[0]
+    assert "| drops one tell in a thousand | **FAILED verification, not reported**" in tells
