@@ -372,3 +372,31 @@ def test_colliding_names_run(golden: Loader) -> None:
 
 def test_every_golden_case_is_generated_without_diagnostics(tmp_path: Path) -> None:
     assert plan([GOLDEN]).diagnostics == []
+
+
+def test_the_typing_module_is_imported_only_when_the_generated_code_uses_it() -> None:
+    pep695 = generated(
+        """
+        from actorgen.runtime import async_class
+
+        @async_class
+        class Box[T]:
+            def __init__(self, item: T) -> None:
+                self.item = item
+
+            def put(self, item: T) -> None:
+                self.item = item
+        """
+    )
+    assert "_typing" not in pep695  # strict pyright rejects an unused import
+    untyped = generated(
+        """
+        from actorgen.runtime import async_class
+
+        @async_class
+        class Box:
+            def put(self, item) -> None:  # unannotated: typed as _typing.Any
+                self.item = item
+        """
+    )
+    assert "import typing as _typing" in untyped
