@@ -1,0 +1,79 @@
+"""What a decorator is, by its qualified name.
+
+Decorators are matched by qualified name, so ``@async_class``, an aliased import of it
+and ``@ag.async_class`` after ``import actorgen.runtime as ag`` all count; the same goes
+for ``@overload``, ``@typing.overload`` and the other decorators a message may have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+
+__all__ = [
+    "COPIED_DECORATORS",
+    "DECORATOR",
+    "DROPPED_DECORATORS",
+    "OVERLOAD",
+    "Decorators",
+]
+
+DECORATOR = "actorgen.runtime.async_class"
+# Decorators that make a method something other than a message.
+_NOT_MESSAGES = frozenset({"staticmethod", "classmethod", "property"})
+# Where the decorators a message may have come from, and what becomes of them:
+# `overload` makes overloads of the facade methods, `deprecated` is copied onto them,
+# `override` and `final` say nothing to a caller and are left out.
+_DECORATOR_MODULES = frozenset({"typing", "typing_extensions", "warnings"})
+COPIED_DECORATORS = frozenset({"deprecated"})
+DROPPED_DECORATORS = frozenset({"override", "final"})
+OVERLOAD = "overload"
+
+
+@dataclass
+class Decorators:
+    """Classifies the decorators of one module, from LibCST's qualified names of it."""
+
+    qualified: Mapping[cst.CSTNode, object]
+
+    def is_marker(self, node: cst.CSTNode) -> bool:
+        return DECORATOR in self.qualified_names(node)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        found: object = self.qualified.get(node, ())
+        if callable(found):  # newer LibCST computes qualified names lazily
+            found = found()
+        assert isinstance(found, set | frozenset | tuple)
+        return {q.name for q in found}
+
+    def typing_decorator(self, decorator: cst.Decorator) -> str | None:
+        """``overload``, ``deprecated``, ... for the decorators of `_DECORATOR_MODULES`."""
+        target = decorator.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        for qualified in self.qualified_names(target):
+            module, _, name = qualified.rpartition(".")
+            if module in _DECORATOR_MODULES:
+                return name
+        return None
+
+    def is_overload(self, method: cst.FunctionDef) -> bool:
+        return any(self.typing_decorator(d) == OVERLOAD for d in method.decorators)
+
+    def is_not_message(self, method: cst.FunctionDef) -> bool:
+        for decorator in method.decorators:
+            target = decorator.decorator
+            if isinstance(target, cst.Name) and target.value in _NOT_MESSAGES:
+                return True
+            # @x.setter / @x.getter / @x.deleter of a property
+            if isinstance(target, cst.Attribute) and target.attr.value in {
+                "setter",
+                "getter",
+                "deleter",
+            }:
+                return True
+            if any(q.rsplit(".", 1)[-1] in _NOT_MESSAGES for q in self.qualified_names(target)):
+                return True
+        return False

@@ -1,0 +1,203 @@
+"""Signatures: a message's parameters, reply, overloads and copied decorators.
+
+Reads the methods of an async class into the model's `MessageSpec`, `Signature` and
+`Param`, and checks that no parameter hides a name the generated code uses.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from . import names
+from .decorators import COPIED_DECORATORS, Decorators
+from .drafts import Draft, Message
+from .generics import GenericsReader
+from .model import MessageSpec, Param, ParamKind, Signature, TypeParam
+from .spelling import SignatureScope
+from .syntax import all_params, unquote
+
+__all__ = ["SignatureReader"]
+
+
+class SignatureReader(GenericsReader):
+    """The part of the parse pass that reads signatures."""
+
+    decorators: Decorators
+
+    def _message(
+        self,
+        message: Message,
+        base: SignatureScope,
+        pep695: bool,
+        class_params: dict[str, TypeParam],
+    ) -> MessageSpec:
+        where = f"{base.cls}.{message.name}"
+        *overloads, implementation = message.definitions
+        receiver = names.receiver_name(
+            "self", {p.name.value for d in message.definitions for p in all_params(d)[1:]}
+        )
+        scope = base.inner(where)
+        method_generics = self._method_type_params(implementation, scope, pep695)
+        params = self._params(implementation, scope, message=True)
+        field_uses = list(scope.uses)
+        reply = self._reply(implementation, scope)
+        overload_signatures: list[Signature] = []
+        replies: list[str | None] = []
+        for overload in overloads:
+            overload_scope = base.inner(where)
+            overload_generics = self._method_type_params(overload, overload_scope, pep695)
+            overload_params = self._params(overload, overload_scope, message=False)
+            overload_reply = self._reply(overload, overload_scope)
+            replies.append(overload_reply)
+            overload_signatures.append(
+                Signature(
+                    receiver,
+                    overload_params,
+                    overload_reply or "None",  # made a future below, for an ask
+                    overload_generics,
+                    self._copied_decorators(overload, overload_scope),
+                )
+            )
+        is_ask = reply is not None or any(r is not None for r in replies)
+        if is_ask:
+            overload_signatures = [
+                Signature(
+                    s.receiver, s.params, f"_actorgen.Future[{s.returns}]", s.generics, s.decorators
+                )
+                for s in overload_signatures
+            ]
+        if not is_ask:
+            returns = "None"
+        elif overloads:
+            # The implementation's signature is only seen inside this module; the
+            # overloads are what callers see, each with its own reply type.
+            returns = "_actorgen.Future[_typing.Any]"
+        else:
+            returns = f"_actorgen.Future[{reply}]"
+        decorators = self._copied_decorators(implementation, scope)
+        facade = Signature(receiver, params, returns, method_generics, decorators)
+        doc = implementation.get_docstring() or next(
+            (d for d in (o.get_docstring() for o in overloads) if d), None
+        )
+        return MessageSpec(
+            method=message.name,
+            class_name=message.class_name,
+            params=params,
+            reply=(reply or "_typing.Any") if is_ask else None,
+            doc=doc,
+            facade=facade,
+            overloads=tuple(overload_signatures),
+            generics=self._message_generics(field_uses, scope, pep695, class_params),
+        )
+
+    def _copied_decorators(self, method: cst.FunctionDef, scope: SignatureScope) -> tuple[str, ...]:
+        return tuple(
+            self._render(d.decorator, scope, runtime=True, annotation=False)
+            for d in method.decorators
+            if self.decorators.typing_decorator(d) in COPIED_DECORATORS
+        )
+
+    def _params(
+        self, method: cst.FunctionDef, scope: SignatureScope, *, message: bool
+    ) -> tuple[Param, ...]:
+        """The parameters after the receiver. For a message, each also gets its field
+        annotation: the dataclass spells a type differently when an earlier field has
+        its name (in a class body the field would shadow it)."""
+        params = method.params
+        positional = [*params.posonly_params, *params.params]
+        if not positional:
+            self.error(method.name, f"{scope.where} has no 'self' parameter")
+            return ()
+        kinds: list[tuple[cst.Param, ParamKind]] = []
+        for index, param in enumerate(positional[1:], start=1):
+            kind = (
+                ParamKind.POSITIONAL_ONLY
+                if index < len(params.posonly_params)
+                else ParamKind.POSITIONAL_OR_KEYWORD
+            )
+            kinds.append((param, kind))
+        if isinstance(params.star_arg, cst.Param):
+            kinds.append((params.star_arg, ParamKind.VAR_POSITIONAL))
+        kinds.extend((param, ParamKind.KEYWORD_ONLY) for param in params.kwonly_params)
+        if params.star_kwarg is not None:
+            kinds.append((params.star_kwarg, ParamKind.VAR_KEYWORD))
+        result: list[Param] = []
+        earlier: set[str] = set()
+        for param, kind in kinds:
+            annotation = None
+            if param.annotation is not None:
+                expression = param.annotation.annotation
+                annotation = self._render(expression, scope, runtime=False, annotation=True)
+            default = None
+            if param.default is not None:
+                default = self._render(param.default, scope.inner(), runtime=True, annotation=False)
+            created = Param(param.name.value, kind, annotation, default)
+            if message and earlier:
+                field = self._field_type(created, param, scope, frozenset(earlier))
+                if field != created.field_type:
+                    created = Param(created.name, kind, annotation, default, field)
+            earlier.add(param.name.value)
+            result.append(created)
+        return tuple(result)
+
+    def _field_type(
+        self, created: Param, param: cst.Param, scope: SignatureScope, shadowed: frozenset[str]
+    ) -> str:
+        """The dataclass field's type of `param`, with the names that the earlier fields
+        `shadowed` spelled another way."""
+        annotation = "_typing.Any"
+        if param.annotation is not None:
+            annotation = self._render(
+                param.annotation.annotation,
+                scope.inner(),
+                runtime=False,
+                annotation=True,
+                shadowed=shadowed,
+            )
+        if created.kind is ParamKind.VAR_POSITIONAL:
+            return f"{self._builtin('tuple', shadowed)}[{annotation}, ...]"
+        if created.kind is ParamKind.VAR_KEYWORD:
+            mapping = self._builtin("dict", shadowed)
+            return f"{mapping}[{self._builtin('str', shadowed)}, {annotation}]"
+        return annotation
+
+    def _reply(self, method: cst.FunctionDef, scope: SignatureScope) -> str | None:
+        if method.returns is None:
+            return None
+        expression = method.returns.annotation
+        unquoted = unquote(expression)
+        if isinstance(unquoted, cst.Name) and unquoted.value == "None":
+            return None
+        return self._render(expression, scope.inner(), runtime=False, annotation=True)
+
+    def _check_shadowing(
+        self, draft: Draft, messages: list[MessageSpec], generated: set[str]
+    ) -> None:
+        """A parameter must not hide a name that the generated method's body uses.
+
+        Local names (``self``, ``cls``, ``n``) are chosen around the parameters, and the
+        user's class is imported under an alias when a parameter has its name; what is
+        left are the generated names themselves and the helper modules.
+        """
+        cls = draft.name
+        used_by_spawn = {names.dispatch_name(cls), names.process_name(cls), names.cluster_name(cls)}
+        checks: list[tuple[cst.FunctionDef | None, str, set[str]]] = [
+            (draft.init, f"{cls}.__init__", used_by_spawn)
+        ]
+        for message, spec in zip(draft.messages, messages, strict=True):
+            for definition in message.definitions:
+                checks.append((definition, f"{cls}.{message.name}", {spec.class_name}))
+        for method, where, used in checks:
+            if method is None:
+                continue
+            for param in all_params(method)[1:]:
+                if param.name.value in used or param.name.value in names.HELPER_MODULES:
+                    self.error(
+                        param.name,
+                        f"parameter {param.name.value!r} of {where} would shadow a name the "
+                        "generated code uses; rename it",
+                    )
+            if method.type_parameters is not None:
+                self._check_type_param_names(method.type_parameters, where, generated)
+        if draft.node.type_parameters is not None:
+            self._check_type_param_names(draft.node.type_parameters, cls, generated)

@@ -1,0 +1,236 @@
+"""Annotations and defaults as the generated module writes them.
+
+Each name a signature starts from is resolved (a type parameter, a name of the class
+body, an import of the source module, a builtin), made available in the generated module
+(an import, aliased by `names.ModuleNames` where a generated name would hide it) and
+spelled as the generated module binds it. String forward references lose their quotes.
+`Spelling` is the part of the parse pass that does this, and that reports diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from . import names
+from .diagnostics import Diagnostic
+from .model import ImportSpec, TypeParam
+from .names import BUILTINS, ModuleNames
+from .scope import Binding, ModuleScope, root_names
+from .syntax import code, forward_references, parse_forward, unquote, walk
+
+__all__ = ["SignatureScope", "Spelling", "unsupported_type_var"]
+
+
+@dataclass
+class SignatureScope:
+    """What the names in one signature can refer to, and which of them it used."""
+
+    where: str  # ``Worker.foo``, for diagnostics
+    cls: str
+    class_body: frozenset[str]  # names the class body binds: ``Worker.Config``
+    type_params: dict[str, TypeParam]  # PEP 695 parameters in scope, by name
+    class_type_vars: frozenset[str]  # the class's TypeVars (not PEP 695), by source name
+    uses: list[str] = field(default_factory=list)  # type parameters used, in order
+
+    def inner(self, where: str | None = None) -> SignatureScope:
+        return SignatureScope(
+            where or self.where,
+            self.cls,
+            self.class_body,
+            dict(self.type_params),
+            self.class_type_vars,
+        )
+
+
+class Spelling:
+    """The pass's state that spelling a signature reads and adds to, and its diagnostics."""
+
+    path: str
+    source_module: str
+    diagnostics: list[Diagnostic]
+    imports: set[ImportSpec]
+    type_checking_imports: set[ImportSpec]
+    needs_builtins: bool
+    positions: Mapping[cst.CSTNode, CodeRange]
+    scope: ModuleScope
+    names: ModuleNames
+
+    def error(self, node: cst.CSTNode, message: str) -> None:
+        where: CodeRange = self.positions[node]
+        self.diagnostics.append(
+            Diagnostic(self.path, where.start.line, where.start.column + 1, message)
+        )
+
+    def _render(
+        self,
+        expression: cst.BaseExpression,
+        scope: SignatureScope,
+        *,
+        runtime: bool,
+        annotation: bool,
+        shadowed: frozenset[str] = frozenset(),
+        at: cst.CSTNode | None = None,
+    ) -> str:
+        """`expression` as the generated module writes it: each name it starts from made
+        available (imported, or qualified with its class) and spelled as the generated
+        module binds it. In an annotation, string forward references lose their quotes
+        (the generated module has ``from __future__ import annotations``)."""
+        if annotation:
+            unquoted = unquote(expression)
+            if unquoted is not expression:
+                return self._render(
+                    unquoted,
+                    scope,
+                    runtime=runtime,
+                    annotation=True,
+                    shadowed=shadowed,
+                    at=at or expression,
+                )
+            self._check_self(expression, scope, at)
+        roots = {id(node): name for name, node in root_names(expression)}
+        forwards = {id(s): s for s in forward_references(expression)} if annotation else {}
+        pass_ = self
+
+        class Respell(cst.CSTTransformer):
+            def leave_Name(
+                self, original_node: cst.Name, updated_node: cst.Name
+            ) -> cst.BaseExpression:
+                name = roots.get(id(original_node))
+                if name is None:
+                    return updated_node
+                position = at if at is not None else original_node
+                spelled = pass_._resolve(name, position, scope, runtime, shadowed)
+                return updated_node if spelled == name else cst.parse_expression(spelled)
+
+            def leave_SimpleString(
+                self, original_node: cst.SimpleString, updated_node: cst.SimpleString
+            ) -> cst.BaseExpression:
+                if id(original_node) not in forwards:
+                    return updated_node
+                parsed = parse_forward(original_node)
+                if parsed is None:
+                    pass_.error(
+                        at or original_node,
+                        f"cannot read the string annotation {original_node.value} in {scope.where}",
+                    )
+                    return updated_node
+                text = pass_._render(
+                    parsed,
+                    scope,
+                    runtime=runtime,
+                    annotation=True,
+                    shadowed=shadowed,
+                    at=at or original_node,
+                )
+                return cst.parse_expression(text)
+
+        respelled = expression.visit(Respell())
+        assert isinstance(respelled, cst.BaseExpression)
+        return code(respelled)
+
+    def _check_self(
+        self, expression: cst.BaseExpression, scope: SignatureScope, at: cst.CSTNode | None
+    ) -> None:
+        """`Self` in a facade would mean the facade (or the message dataclass)."""
+        for node in walk(expression):
+            is_self = isinstance(node, cst.Attribute) and node.attr.value == "Self"
+            if isinstance(node, cst.Name) and node.value == "Self":
+                binding = self.scope.bindings.get("Self")
+                is_self = binding is not None and any(s.name == "Self" for s in binding.imports)
+            if is_self:
+                self.error(
+                    at or node,
+                    f"'Self' in the signature of {scope.where} would mean the generated "
+                    f"facade there; write {scope.cls!r} instead",
+                )
+                return
+
+    def _resolve(
+        self,
+        name: str,
+        at: cst.CSTNode,
+        scope: SignatureScope,
+        runtime: bool,
+        shadowed: frozenset[str],
+    ) -> str:
+        """How the generated module spells the free name `name` of a signature; makes the
+        name available there (an import) or reports why it cannot be."""
+        if name in scope.type_params:
+            scope.uses.append(name)
+            return name
+        if name in scope.class_body:
+            return f"{self._class_reference(scope.cls, shadowed)}.{name}"
+        binding = self.scope.bindings.get(name)
+        if binding is None:
+            if name not in BUILTINS:
+                hint = ""
+                if self.scope.star_imports:
+                    star = self.scope.star_imports[0]
+                    hint = f" (import it by name instead of 'from {star} import *')"
+                self.error(at, f"cannot resolve {name!r} in the signature of {scope.where}{hint}")
+            elif name in shadowed:
+                self.needs_builtins = True
+                return names.builtin_spelling(name)
+            return name
+        type_var = name in scope.class_type_vars or self.scope.type_vars.get(name) == "TypeVar"
+        if type_var:
+            # The message dataclasses list their type variables in a Generic[...] base.
+            scope.uses.append(name)
+            runtime = True
+        if runtime and binding.type_checking_only:
+            if type_var:
+                self.error(
+                    at,
+                    f"type variable {name!r} of {scope.where} is only imported under "
+                    "TYPE_CHECKING; the generated classes need it at run time",
+                )
+            else:
+                self.error(
+                    at,
+                    f"{name!r} in a default of {scope.where} is only imported under TYPE_CHECKING",
+                )
+            return name
+        kind = self.scope.type_vars.get(name)
+        if kind is not None and kind != "TypeVar":
+            self.error(at, unsupported_type_var(name, kind, scope.where))
+            return name
+        spelled = self.names.alias(name) if name in shadowed else self.names.spelling(name)
+        self._import(name, binding, spelled)
+        return spelled
+
+    def _import(self, name: str, binding: Binding, spelled: str) -> None:
+        target = self.type_checking_imports if binding.type_checking_only else self.imports
+        for spec in binding.imports:
+            target.add(spec if spelled == name else _aliased(spec, name, spelled))
+
+    def _class_reference(self, cls: str, shadowed: frozenset[str] = frozenset()) -> str:
+        """The async class `cls` as the generated module spells it, imported from the source."""
+        spelled = self.names.alias(cls) if cls in shadowed else self.names.spelling(cls)
+        self.imports.add(ImportSpec(self.source_module, cls, spelled))
+        return spelled
+
+    def _builtin(self, name: str, shadowed: frozenset[str]) -> str:
+        if name not in shadowed:
+            return name
+        self.needs_builtins = True
+        return names.builtin_spelling(name)
+
+
+def unsupported_type_var(name: str, kind: str, where: str) -> str:
+    return (
+        f"{name!r} of {where} is a {kind}; async classes and messages can only be generic "
+        "in plain type variables"
+    )
+
+
+def _aliased(spec: ImportSpec, name: str, alias: str) -> ImportSpec:
+    """The import `spec`, which binds `name`, changed to bind `alias` instead."""
+    if spec.name is not None:
+        return ImportSpec(spec.module, spec.name, alias)
+    if spec.alias is None and "." in spec.module:
+        return ImportSpec(name, alias=alias)  # ``import a.b`` binds ``a``
+    return ImportSpec(spec.module, alias=alias)

@@ -1,0 +1,174 @@
+"""Small read-only questions about LibCST trees, asked by the parse pass.
+
+Where the classes and functions of a module are, the methods and names of a class body,
+the parameters of a method, and the string forward references in an annotation. None of
+them knows about async classes or reports anything: they only look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+
+__all__ = [
+    "BLOCKS",
+    "all_params",
+    "base_name",
+    "class_body_names",
+    "code",
+    "find_definitions",
+    "forward_references",
+    "method_groups",
+    "parse_forward",
+    "unquote",
+    "walk",
+]
+
+# Subscripts whose string arguments are values, not forward references.
+_LITERAL_SUBSCRIPTS = frozenset({"Literal"})
+# Statements whose body may or may not run, as the diagnostics name them.
+BLOCKS: dict[type[cst.CSTNode], str] = {
+    cst.If: "an 'if'",
+    cst.Try: "a 'try'",
+    cst.TryStar: "a 'try'",
+    cst.With: "a 'with'",
+    cst.For: "a 'for'",
+    cst.While: "a 'while'",
+    cst.Match: "a 'match'",
+}
+
+
+def all_params(method: cst.FunctionDef) -> list[cst.Param]:
+    params = method.params
+    found = [*params.posonly_params, *params.params]
+    if isinstance(params.star_arg, cst.Param):
+        found.append(params.star_arg)
+    found.extend(params.kwonly_params)
+    if params.star_kwarg is not None:
+        found.append(params.star_kwarg)
+    return found
+
+
+def base_name(expression: cst.BaseExpression) -> str:
+    """``Generic`` for ``Generic[K]``, ``typing.Generic[K]`` or ``Generic``."""
+    if isinstance(expression, cst.Subscript):
+        expression = expression.value
+    if isinstance(expression, cst.Attribute):
+        return expression.attr.value
+    return expression.value if isinstance(expression, cst.Name) else ""
+
+
+_DEFINITIONS = (cst.ClassDef, cst.FunctionDef)
+
+
+def find_definitions(
+    module: cst.Module,
+) -> Iterator[tuple[cst.ClassDef | cst.FunctionDef, cst.CSTNode | None]]:
+    """Every class and function in the module, with the innermost class or function
+    around it, else the innermost block (``if``, ``try``, ...) around it, else None."""
+    found: list[tuple[cst.ClassDef | cst.FunctionDef, cst.CSTNode | None]] = []
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[cst.CSTNode] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.ClassDef | cst.FunctionDef):
+                definitions = [n for n in self.stack if isinstance(n, _DEFINITIONS)]
+                blocks = definitions or self.stack
+                found.append((node, blocks[-1] if blocks else None))
+            if isinstance(node, _DEFINITIONS) or type(node) in BLOCKS:
+                self.stack.append(node)
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if self.stack and self.stack[-1] is original_node:
+                self.stack.pop()
+
+    module.visit(Finder())
+    return iter(found)
+
+
+def method_groups(node: cst.ClassDef) -> list[tuple[str, list[cst.FunctionDef]]]:
+    """The methods of a class body by name, in order: overloads come as one group."""
+    groups: dict[str, list[cst.FunctionDef]] = {}
+    body = node.body
+    if isinstance(body, cst.IndentedBlock):
+        for statement in body.body:
+            if isinstance(statement, cst.FunctionDef):
+                groups.setdefault(statement.name.value, []).append(statement)
+    return list(groups.items())
+
+
+def class_body_names(node: cst.ClassDef) -> set[str]:
+    found: set[str] = set()
+    body = node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return found
+    for statement in body.body:
+        if isinstance(statement, cst.ClassDef):
+            found.add(statement.name.value)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            found.add(target.target.value)
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    found.add(small.target.value)
+                elif isinstance(small, cst.TypeAlias):
+                    found.add(small.name.value)
+    return found
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    yield node
+    for child in node.children:
+        yield from walk(child)
+
+
+def unquote(expression: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(expression, cst.SimpleString):
+        parsed = parse_forward(expression)
+        if parsed is not None:
+            return parsed
+    return expression
+
+
+def forward_references(expression: cst.CSTNode) -> Iterator[cst.SimpleString]:
+    """String literals in an annotation that stand for types (not those in Literal[...])."""
+    if isinstance(expression, cst.SimpleString):
+        yield expression
+    elif isinstance(expression, cst.Subscript):
+        subscripted = expression.value
+        head = (
+            subscripted.attr.value
+            if isinstance(subscripted, cst.Attribute)
+            else (subscripted.value if isinstance(subscripted, cst.Name) else "")
+        )
+        if head in _LITERAL_SUBSCRIPTS:
+            return
+        elements: Sequence[cst.SubscriptElement] = expression.slice
+        if head == "Annotated":
+            elements = elements[:1]  # the rest is metadata, not types
+        for element in elements:
+            yield from forward_references(element)
+    else:
+        for child in expression.children:
+            yield from forward_references(child)
+
+
+def parse_forward(string: cst.SimpleString) -> cst.BaseExpression | None:
+    value = string.evaluated_value
+    if not isinstance(value, str):
+        return None
+    try:
+        return cst.parse_expression(value.strip())
+    except cst.ParserSyntaxError:
+        return None
+
+
+def code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
