@@ -66,7 +66,7 @@ def test_the_quick_suite_writes_the_table_and_plots_listing_every_variant(tmp_pa
     verdicts = [
         line for line in targets.splitlines() if line.startswith("| ") and "---" not in line
     ]
-    assert len(verdicts) == 1 + 7  # the header and one row per target of the issue
+    assert len(verdicts) == 1 + 7  # the header and one row per performance target
     assert all(("met" in row) or ("not measured" in row) for row in verdicts[1:])
 
     again = subprocess.run(

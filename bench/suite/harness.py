@@ -323,7 +323,7 @@ def run_spawn(sizes: Sizes, results: Results, log: Log) -> None:
 
 
 def run_generator(results: Results, log: Log) -> None:
-    """`generator_speed.py --json`, if another engineer's script is there yet."""
+    """`generator_speed.py --json`, if that script is present."""
     script = BENCH / "generator_speed.py"
     if not script.exists():
         results.generator_note = "bench/generator_speed.py does not exist yet: not measured"

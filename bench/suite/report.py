@@ -112,7 +112,7 @@ def table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Target:
-    """One goal of the issue, with the measured value and whether it is met."""
+    """One performance goal, with the measured value and whether it is met."""
 
     name: str
     required: str

@@ -1,6 +1,6 @@
 """The hand-written pattern actorgen replaces: one `SimpleQueue`, a message enum, N threads.
 
-This is what the Inko proposal describes and what the issue calls the limit: frozen
+This is what the Inko proposal describes and the limit actorgen is measured against: frozen
 dataclass messages, one shared `queue.SimpleQueue`, and worker threads that each loop
 ``match q.get()``. An idle worker takes the next message, so the work balances itself.
 
