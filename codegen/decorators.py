@@ -2,7 +2,8 @@
 
 Decorators are matched by qualified name, so ``@async_class``, an aliased import of it
 and ``@ag.async_class`` after ``import actorgen.runtime as ag`` all count; the same goes
-for ``@overload``, ``@typing.overload`` and the other decorators a message may have.
+for ``@route``, for ``@overload``, ``@typing.overload`` and the other decorators a
+message may have.
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ __all__ = [
     "DECORATOR",
     "DROPPED_DECORATORS",
     "OVERLOAD",
+    "ROUTE",
+    "ROUTE_STRATEGIES",
     "Decorators",
 ]
 
 DECORATOR = "actorgen.runtime.async_class"
+# `@route(...)` on a message: how a cluster distributes it (see `routing`).
+ROUTE = "actorgen.runtime.route"
+# The strategies `@route` takes as a string; the fourth kind of route is `key=`.
+ROUTE_STRATEGIES = ("balanced", "round_robin", "broadcast")
 # Decorators that make a method something other than a message.
 _NOT_MESSAGES = frozenset({"staticmethod", "classmethod", "property"})
 # Where the decorators a message may have come from, and what becomes of them:
@@ -40,6 +47,13 @@ class Decorators:
 
     def is_marker(self, node: cst.CSTNode) -> bool:
         return DECORATOR in self.qualified_names(node)
+
+    def is_route(self, decorator: cst.Decorator) -> bool:
+        """``@route(...)``, or a bare ``@route`` (which the pass reports)."""
+        target = decorator.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        return ROUTE in self.qualified_names(target)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         found: object = self.qualified.get(node, ())
@@ -62,18 +76,22 @@ class Decorators:
     def is_overload(self, method: cst.FunctionDef) -> bool:
         return any(self.typing_decorator(d) == OVERLOAD for d in method.decorators)
 
-    def is_not_message(self, method: cst.FunctionDef) -> bool:
+    def not_message_kind(self, method: cst.FunctionDef) -> str | None:
+        """``staticmethod``, ``classmethod`` or ``property`` when a decorator makes the
+        method one of these (so not a message), else None."""
         for decorator in method.decorators:
             target = decorator.decorator
             if isinstance(target, cst.Name) and target.value in _NOT_MESSAGES:
-                return True
+                return target.value
             # @x.setter / @x.getter / @x.deleter of a property
             if isinstance(target, cst.Attribute) and target.attr.value in {
                 "setter",
                 "getter",
                 "deleter",
             }:
-                return True
-            if any(q.rsplit(".", 1)[-1] in _NOT_MESSAGES for q in self.qualified_names(target)):
-                return True
-        return False
+                return "property"
+            for qualified in sorted(self.qualified_names(target)):
+                name = qualified.rsplit(".", 1)[-1]
+                if name in _NOT_MESSAGES:
+                    return name
+        return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from . import names
+from .model import RouteSpec
 
 __all__ = ["Draft", "Message"]
 
@@ -22,6 +23,7 @@ class Message:
     name: str
     class_name: str
     definitions: list[cst.FunctionDef]
+    route: RouteSpec | None = None  # its ``@route(...)``, read in the first step
 
 
 @dataclass

@@ -8,7 +8,7 @@ and renders the same way every time.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = [
     "Generics",
@@ -18,6 +18,7 @@ __all__ = [
     "Param",
     "ParamKind",
     "ProcessSpec",
+    "RouteSpec",
     "Signature",
     "TypeParam",
 ]
@@ -158,6 +159,56 @@ class Signature:
         """The whole parameter list, receiver first."""
         return ", ".join([self.receiver, _signature(self.params)]) if self.params else self.receiver
 
+    def returning(self, returns: str) -> Signature:
+        """The same method with another return annotation."""
+        return replace(self, returns=returns)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """A message's ``@route(...)``: how its cluster facade hands it to the members.
+
+    `strategy` is ``balanced``, ``round_robin``, ``broadcast`` or, for ``@route(key=...)``,
+    ``key``; then `key` is the parameter whose value is the key.
+    """
+
+    strategy: str
+    key: str | None = None
+
+    @property
+    def core_suffix(self) -> str:
+        """What the cluster core's send methods add to ``tell``/``ask``: ``_keyed``..."""
+        return "_keyed" if self.strategy == "key" else f"_{self.strategy}"
+
+    @property
+    def core_arguments(self) -> tuple[str, ...]:
+        """What the cluster core's send method takes after the message: the key's value,
+        which is the facade method's parameter of that name."""
+        return (self.key,) if self.key is not None else ()
+
+    @property
+    def value(self) -> str:
+        """The runtime's `Route` for this message, as the cluster facade's `_routes` has it."""
+        arguments = [f'"{self.strategy}"', *(f'"{k}"' for k in self.core_arguments)]
+        return f"_actorgen.Route({', '.join(arguments)})"
+
+    def note(self, is_ask: bool) -> str:
+        """The paragraph the cluster facade method's docstring adds about the route."""
+        if self.strategy == "key":
+            return (
+                f"Routed by `{self.key}`: messages with equal `{self.key}` go to the same member."
+            )
+        if self.strategy == "round_robin":
+            return "Routed to the members in turn (round robin)."
+        if self.strategy == "balanced":
+            return "Routed to the next free member (balanced)."
+        if is_ask:
+            return (
+                "Sent to every member (broadcast); the reply is a tuple with one future\n"
+                "per member, in member order."
+            )
+        return "Sent to every member (broadcast)."
+
 
 @dataclass(frozen=True)
 class MessageSpec:
@@ -168,9 +219,14 @@ class MessageSpec:
     params: tuple[Param, ...]  # the implementation's parameters: the dataclass's fields
     reply: str | None  # the return annotation of an ask; None for a tell
     doc: str | None  # the method's docstring, repeated on the facade methods
-    facade: Signature  # the facade method (the implementation when there are overloads)
+    facade: Signature  # the process facade's method (the implementation when overloaded)
+    # The cluster facade's method: the process facade's, except that a broadcast ask
+    # replies with ``tuple[Future[T], ...]`` where that says ``Future[T]``.
+    cluster_facade: Signature
     overloads: tuple[Signature, ...] = ()  # the ``@overload`` variants, in source order
+    cluster_overloads: tuple[Signature, ...] = ()  # the same, for the cluster facade
     generics: Generics = Generics()  # the type parameters the dataclass's fields use
+    route: RouteSpec | None = None  # the method's ``@route``; None: the cluster's own strategy
 
     @property
     def is_ask(self) -> bool:
@@ -201,7 +257,32 @@ class MessageSpec:
 
     @property
     def cluster_doc(self) -> str:
-        return self.doc or f"Send `{self.method}` to the cluster; the next free member handles it."
+        if self.route is None:
+            return (
+                self.doc or f"Send `{self.method}` to the cluster; the next free member handles it."
+            )
+        doc = self.doc or f"Send `{self.method}` to the cluster."
+        return f"{doc}\n\n{self.route.note(self.is_ask)}"
+
+    @property
+    def process_send(self) -> str:
+        """The statement of the process facade's method: ``self._core.tell(...)``, or
+        ``return self._core.ask(...)``."""
+        return self._send("", ())
+
+    @property
+    def cluster_send(self) -> str:
+        """The statement of the cluster facade's method: the process facade's, or for a
+        routed message the core's method for its route (``tell_keyed(..., user)``...)."""
+        if self.route is None:
+            return self._send("", ())
+        return self._send(self.route.core_suffix, self.route.core_arguments)
+
+    def _send(self, suffix: str, arguments: tuple[str, ...]) -> str:
+        kind = "ask" if self.is_ask else "tell"
+        passed = ", ".join((self.construct, *arguments))
+        call = f"{self.facade.receiver}._core.{kind}{suffix}({passed})"
+        return f"return {call}" if self.is_ask else call
 
     @property
     def construct(self) -> str:
@@ -410,7 +491,19 @@ class ProcessSpec:
             f"A cluster of `{self.name}` processes: each message is handled by exactly one\n"
             "member, the next one that is free. Members stay directly addressable."
         )
+        if self.routes:
+            intro = (
+                f"A cluster of `{self.name}` processes: a message is handled by one member,\n"
+                "picked by the cluster's strategy, unless its method is routed otherwise\n"
+                "(its docstring says how). Members stay directly addressable."
+            )
         return f"{intro}\n\n{self.doc}" if self.doc else intro
+
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """The entries of the cluster facade's ``_routes``, one per routed message, in
+        method order (none: the facade has no ``_routes`` of its own)."""
+        return tuple(f"{m.class_name}: {m.route.value}" for m in self.messages if m.route)
 
     @property
     def exported(self) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ For class ``Worker`` with message ``get_item``:
 ==========================  ============================
 
 A generic async class also gets two private base classes, ``_WorkerProcessSpawn`` and
-``_WorkerClusterSpawn``, that hold the facades' `spawn` (see `ModuleNames`).
+``_WorkerClusterSpawn``, that hold the facades' `spawn` (see `ModuleNames`), and the
+cluster facade has the private class attributes of `CLUSTER_ATTRIBUTES`.
 
 The public names above never change to dodge a collision: two async classes whose names
 would collide are a diagnostic. Everything else the generated module binds is handed out
@@ -29,6 +30,7 @@ from collections.abc import Iterable
 __all__ = [
     "BUILTINS",
     "BUILTINS_MODULE",
+    "CLUSTER_ATTRIBUTES",
     "HELPER_MODULES",
     "RESERVED_MEMBERS",
     "ModuleNames",
@@ -60,9 +62,17 @@ HELPER_MODULES = {
     BUILTINS_MODULE: "builtins",
 }
 
+# The attributes of a cluster facade's class body besides its methods: the process facade
+# that wraps its members, and the routes of its routed messages (both declared by the
+# runtime's `ClusterHandle`, which reads them). Messages are public, so they never take
+# these names; an imported name that would be hidden by them in the class body is aliased.
+CLUSTER_ATTRIBUTES = frozenset({"_process_type", "_routes"})
+
 # Names the template itself uses at module level or in class bodies, besides the helper
 # modules: an imported name must not take them over.
-_TEMPLATE_NAMES = frozenset({"annotations", "dict", "int", "object", "range", "str", "tuple"})
+_TEMPLATE_NAMES = frozenset(
+    {"annotations", "dict", "int", "object", "range", "str", "tuple", *CLUSTER_ATTRIBUTES}
+)
 
 
 def pascal(name: str) -> str:

@@ -8,7 +8,8 @@ fixes every name the generated module defines; the second reads the signatures, 
 knowing which imported names must be aliased (`names.ModuleNames`), and copies each
 annotation and default with its names spelled as the generated module sees them.
 
-This module holds the pass's flow and its first step; the second step's parts live in
+This module holds the pass's flow and its first step; `routing` reads ``@route`` and the
+options of ``@async_class(...)`` in the first step; the second step's parts live in
 `signatures` (parameters, replies, overloads), `generics` (type parameters) and
 `spelling` (annotations and defaults, names and imports), and `syntax` answers small
 questions about LibCST trees.
@@ -28,6 +29,7 @@ from .diagnostics import Diagnostic
 from .drafts import Draft, Message
 from .model import Generics, ImportSpec, ModuleSpec, Param, ProcessSpec
 from .names import ModuleNames
+from .routing import RouteReader
 from .scope import collect_scope
 from .signatures import SignatureReader
 from .spelling import SignatureScope
@@ -91,7 +93,7 @@ def _syntax_error(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnos
 
 
 @dataclass
-class _Pass(SignatureReader):
+class _Pass(SignatureReader, RouteReader):
     """One run of the pass over one module: its diagnostics and what it generates."""
 
     path: str
@@ -157,11 +159,9 @@ class _Pass(SignatureReader):
     def _async_class_decorator(self, node: cst.ClassDef | cst.FunctionDef) -> cst.Decorator | None:
         for decorator in node.decorators:
             target = decorator.decorator
-            if isinstance(target, cst.Call):
-                target = target.func
-                if self.decorators.is_marker(target):
-                    self.error(decorator, "write @async_class without parentheses")
-                    return None
+            if isinstance(target, cst.Call) and self.decorators.is_marker(target.func):
+                self._check_options(target)
+                return decorator
             if self.decorators.is_marker(target):
                 return decorator
         return None
@@ -178,10 +178,11 @@ class _Pass(SignatureReader):
         messages: list[Message] = []
         by_class_name: dict[str, str] = {}
         for name, definitions in method_groups(node):
-            if name == "__init__":
-                init = definitions[-1]
-                continue
-            if name.startswith("_") or any(self.decorators.is_not_message(d) for d in definitions):
+            not_message = self._not_message(name, definitions)
+            if not_message is not None:
+                self._reject_routes(f"{cls}.{name}", definitions, not_message)
+                if name == "__init__":
+                    init = definitions[-1]
                 continue
             if not self._check_message(cls, name, definitions):
                 continue
@@ -194,7 +195,8 @@ class _Pass(SignatureReader):
                 )
                 continue
             by_class_name[class_name] = name
-            messages.append(Message(name, class_name, definitions))
+            route = self._route(f"{cls}.{name}", definitions)
+            messages.append(Message(name, class_name, definitions, route))
         inherits = [b for b in node.bases if base_name(b.value) not in _PLAIN_BASES]
         if init is None and inherits:
             self.error(
@@ -208,6 +210,18 @@ class _Pass(SignatureReader):
         # are reported at once; a file with errors gets no output anyway.
         generic = node.type_parameters is not None or bool(self._type_var_bases(node))
         return Draft(node, init, messages, generic)
+
+    def _not_message(self, name: str, definitions: list[cst.FunctionDef]) -> str | None:
+        """Why method `name` is not a message (as "it is ..."), or None if it is one."""
+        if name.startswith("__") and name.endswith("__"):
+            return "is a special method"
+        if name.startswith("_"):
+            return "is private (its name starts with '_')"
+        for definition in definitions:
+            kind = self.decorators.not_message_kind(definition)
+            if kind is not None:
+                return f"is a {kind}"
+        return None
 
     def _check_message(self, cls: str, name: str, definitions: list[cst.FunctionDef]) -> bool:
         """Whether the definitions of message `cls.name` can be generated; if not, say why."""
@@ -245,6 +259,8 @@ class _Pass(SignatureReader):
                 return False
         for definition in definitions:
             for decorator in definition.decorators:
+                if self.decorators.is_route(decorator):
+                    continue  # read by `_route`
                 kind = self.decorators.typing_decorator(decorator)
                 if kind in COPIED_DECORATORS or kind in DROPPED_DECORATORS:
                     continue
@@ -253,9 +269,9 @@ class _Pass(SignatureReader):
                 self.error(
                     decorator,
                     f"message {where} is decorated; a decorator can change what the method "
-                    "takes and returns, so messages may only be decorated with @overload, "
-                    "@override, @final or @deprecated (call a decorated private method "
-                    "from a plain one)",
+                    "takes and returns, so messages may only be decorated with @route, "
+                    "@overload, @override, @final or @deprecated (call a decorated private "
+                    "method from a plain one)",
                 )
                 return False
         return True
@@ -302,7 +318,14 @@ class _Pass(SignatureReader):
             init_params = self._params(draft.init, scope, message=False)
         init_names = {p.name for p in init_params}
 
-        messages = [self._message(m, base, pep695, class_params) for m in draft.messages]
+        # A broadcast ask replies with a tuple; a message named `tuple` is a method of the
+        # cluster facade, which would hide the builtin there.
+        tuple_ = "tuple"
+        if "tuple" in {m.name for m in draft.messages}:
+            tuple_ = names.builtin_spelling("tuple")
+        messages = [self._message(m, base, pep695, class_params, tuple_) for m in draft.messages]
+        if tuple_ != "tuple" and any(m.cluster_facade != m.facade for m in messages):
+            self.needs_builtins = True
         self._check_shadowing(draft, messages, generated)
         if len(self.diagnostics) > errors_before:
             return

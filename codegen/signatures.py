@@ -1,7 +1,9 @@
 """Signatures: a message's parameters, reply, overloads and copied decorators.
 
 Reads the methods of an async class into the model's `MessageSpec`, `Signature` and
-`Param`, and checks that no parameter hides a name the generated code uses.
+`Param`, and checks that no parameter hides a name the generated code uses. The cluster
+facade's signatures differ from the process facade's for a broadcast ask only, which
+replies with one future per member.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ class SignatureReader(GenericsReader):
         base: SignatureScope,
         pep695: bool,
         class_params: dict[str, TypeParam],
+        tuple_: str = "tuple",
     ) -> MessageSpec:
+        """The model of `message`. `tuple_` spells ``tuple`` in the cluster facade (a
+        message named ``tuple`` would hide the builtin in its class body)."""
         where = f"{base.cls}.{message.name}"
         *overloads, implementation = message.definitions
         receiver = names.receiver_name(
@@ -76,6 +81,12 @@ class SignatureReader(GenericsReader):
             returns = f"_actorgen.Future[{reply}]"
         decorators = self._copied_decorators(implementation, scope)
         facade = Signature(receiver, params, returns, method_generics, decorators)
+        cluster_facade, cluster_overloads = facade, list(overload_signatures)
+        if is_ask and message.route is not None and message.route.strategy == "broadcast":
+            cluster_facade = facade.returning(f"{tuple_}[{facade.returns}, ...]")
+            cluster_overloads = [
+                s.returning(f"{tuple_}[{s.returns}, ...]") for s in overload_signatures
+            ]
         doc = implementation.get_docstring() or next(
             (d for d in (o.get_docstring() for o in overloads) if d), None
         )
@@ -86,8 +97,11 @@ class SignatureReader(GenericsReader):
             reply=(reply or "_typing.Any") if is_ask else None,
             doc=doc,
             facade=facade,
+            cluster_facade=cluster_facade,
             overloads=tuple(overload_signatures),
+            cluster_overloads=tuple(cluster_overloads),
             generics=self._message_generics(field_uses, scope, pep695, class_params),
+            route=message.route,
         )
 
     def _copied_decorators(self, method: cst.FunctionDef, scope: SignatureScope) -> tuple[str, ...]:

@@ -2,36 +2,56 @@
 
 Public names::
 
-    async_class                 mark a class for the generator
+    async_class                 mark a class for the generator (optionally with options)
+    route, Route                choose how a cluster routes a message, and the route itself
+    ProcessOptions, spawn_options, Supervision, WhenFull
+                                a process's supervision, mailbox bound and thread
     Future                      the reply to an ask
     Runtime                     a pool of threads that runs processes
     default_runtime()           the runtime used when none is entered
     Failure, log_failure        what an error handler receives, and the default handler
-    process_stats(), cluster_stats(), ProcessStats, ClusterStats
-    ActorgenError, ProcessStopped, RuntimeStopped, UsageError
+    add_member(), remove_member(), stop_process()
+                                change clusters and processes while work flows
+    Strategy                    how a cluster routes messages without a @route
+    process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
+    ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
 
 Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process` and
 `assert_never`. This package imports nothing outside the standard library.
 """
 
+from ._cluster import Strategy as Strategy
 from ._compat import assert_never as assert_never
+from ._control import add_member as add_member
+from ._control import remove_member as remove_member
+from ._control import stop_process as stop_process
 from ._errors import ActorgenError as ActorgenError
+from ._errors import NoMembers as NoMembers
 from ._errors import ProcessStopped as ProcessStopped
+from ._errors import QueueFull as QueueFull
 from ._errors import RuntimeStopped as RuntimeStopped
 from ._errors import UsageError as UsageError
 from ._future import Future as Future
 from ._handles import ClusterHandle as ClusterHandle
 from ._handles import ProcessHandle as ProcessHandle
 from ._handles import new_process as new_process
+from ._marker import Route as Route
 from ._marker import async_class as async_class
+from ._marker import route as route
+from ._options import ProcessOptions as ProcessOptions
+from ._options import Supervision as Supervision
+from ._options import WhenFull as WhenFull
+from ._options import spawn_options as spawn_options
 from ._runtime import Failure as Failure
 from ._runtime import Runtime as Runtime
 from ._runtime import default_runtime as default_runtime
 from ._runtime import log_failure as log_failure
 from ._stats import ClusterStats as ClusterStats
 from ._stats import ProcessStats as ProcessStats
+from ._stats import RuntimeStats as RuntimeStats
 from ._stats import cluster_stats as cluster_stats
 from ._stats import process_stats as process_stats
+from ._stats import runtime_stats as runtime_stats
 
 __all__ = [
     "ActorgenError",
@@ -39,12 +59,21 @@ __all__ = [
     "ClusterStats",
     "Failure",
     "Future",
+    "NoMembers",
     "ProcessHandle",
+    "ProcessOptions",
     "ProcessStats",
     "ProcessStopped",
+    "QueueFull",
+    "Route",
     "Runtime",
+    "RuntimeStats",
     "RuntimeStopped",
+    "Strategy",
+    "Supervision",
     "UsageError",
+    "WhenFull",
+    "add_member",
     "assert_never",
     "async_class",
     "cluster_stats",
@@ -52,4 +81,9 @@ __all__ = [
     "log_failure",
     "new_process",
     "process_stats",
+    "remove_member",
+    "route",
+    "runtime_stats",
+    "spawn_options",
+    "stop_process",
 ]

@@ -1,95 +1,190 @@
-"""`ClusterCore`: the shared queue where cluster messages wait for a free member.
+"""`ClusterCore`: where cluster messages wait for a member, and how they are routed.
 
-Distribution is pull-based, as with several consumers of one channel:
+Each member has a *seat* in the cluster. Where a message waits depends on its strategy:
 
-- a send appends the message to the cluster's queue; nobody picks a member for it;
-- members take from the queue whenever they are free (see `_process.py` for how a member
-  shares its time between its own mailbox and its clusters), so a slow member never holds
-  work that a free one could run;
-- members with nothing to do *park* in the cluster. Each send wakes the member that has
-  been parked longest (FIFO), so at light load work still spreads over all members instead
-  of going to whichever member idled last. The woken member may find that a busier member
-  took the message first; that is harmless.
+- ``balanced`` (the default): in the cluster's shared queue. Nobody picks a member; members
+  take from it whenever they are free (as several consumers of one channel do), so a slow
+  member never holds work that a free one could run;
+- ``round_robin``: in the seat of the next member in turn;
+- key affinity (``@route(key=...)``): in the seat of the member that owns the key, by
+  rendezvous hashing: equal keys reach the same member while membership is stable, and a
+  membership change only moves the keys of the member that joined or left;
+- ``broadcast``: a copy in every member's seat; an ask gets one future per member;
+- ``work_stealing``: in the seat of the next member in turn; a member with nothing to do
+  takes the oldest message of another member's seat.
+
+Members with nothing to do *park* in the cluster. A send to the shared queue wakes the
+member that has been parked longest (FIFO), so at light load work still spreads over all
+members instead of going to whichever member idled last.
+
+A cluster can lose all its members: messages then wait in the shared queue until a member
+joins (broadcasts raise `NoMembers`; a runtime shutdown fails whatever still waits).
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from threading import Condition, Lock
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from ._errors import UsageError
+from ._errors import NoMembers, QueueFull, UsageError
 from ._future import Future
-from ._process import fail_all
+from ._options import WhenFull, check_bound
+from ._process import drain, fail_all
 
 if TYPE_CHECKING:
+    from ._marker import Route
     from ._process import Envelope, ProcessCore
     from ._runtime import Runtime
 
-__all__ = ["ClusterCore"]
+__all__ = ["STRATEGIES", "ClusterCore", "Seat", "Strategy"]
+
+Strategy = Literal["balanced", "round_robin", "work_stealing"]
+STRATEGIES: tuple[Strategy, ...] = ("balanced", "round_robin", "work_stealing")
+
+
+_MASK = (1 << 64) - 1
+
+
+def _mix(value: int) -> int:
+    """A 64-bit finalizer (SplitMix64's): every input bit flips about half the output
+    bits, so a member's scores for different keys are as good as independent."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
+    return value ^ (value >> 31)
+
+
+def _salt(name: str) -> int:
+    # From the name, not from `hash()`: the same member gets the same keys in every run.
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
+
+
+class Seat:
+    """One member's place in one cluster: the messages routed to it alone."""
+
+    __slots__ = ("cluster", "local", "member", "pinned", "removed", "salt")
+
+    def __init__(self, cluster: ClusterCore, member: ProcessCore, stealable: bool) -> None:
+        self.cluster = cluster
+        self.member = member
+        # Routed to this member and only this one (round robin, key, broadcast).
+        self.pinned: deque[Envelope] = deque()
+        # Work-stealing clusters: this member's share, which idle members may take.
+        self.local: deque[Envelope] | None = deque() if stealable else None
+        self.removed = False
+        self.salt = _salt(member.name)  # its score for a key: see ClusterCore._owner
+
+    def queued(self) -> int:
+        return len(self.pinned) + (len(self.local) if self.local is not None else 0)
 
 
 class ClusterCore:
     """The runtime side of a cluster. Generated `XCluster` facades wrap one of these.
 
     The hot path takes no lock: sends append to a `deque` and members pop from it, both
-    atomic under the GIL. The lock guards the parked members and `join`. Two orderings
-    keep that safe without it:
+    atomic under the GIL. The lock guards the parked members, membership changes, bounded
+    queues and `join`. Three orderings keep that safe without it:
 
     - a send appends *then* looks for parked members; a member parks *then* looks at the
-      queue again. Whichever comes second sees the other, so no message waits while every
+      queues again. Whichever comes second sees the other, so no message waits while every
       member sleeps;
-    - a member marks itself as `handling` the cluster *before* it pops a message and clears
-      the mark after handling it, so `join` (queue empty *and* no member marked) cannot
-      miss a message that is between the queue and its handler.
+    - a member marks itself as `handling` the cluster *before* it takes a message and clears
+      the mark after handling it, so `join` (queues empty *and* no member marked) cannot
+      miss a message that is between a queue and its handler;
+    - a removal marks the seat `removed` *then* empties it; a send to a seat appends *then*
+      checks the mark (and empties it again if set); a member sets `handling` *then* checks
+      the mark. So nothing is stranded in a removed seat, and a member that was taking from
+      it when it was removed is still counted by `join` until it is done.
     """
 
     __slots__ = (
         "__weakref__",
         "_idle",
         "_joined",
+        "_leaving",
         "_lock",
-        "_members",
+        "_room",
+        "_turn",
+        "ask",
+        "blocked",
+        "capacity",
+        "full_timeout",
         "joiners",
         "name",
         "pending",
+        "routes",
         "runtime",
+        "seats",
+        "strategy",
+        "tell",
+        "waiting",
+        "when_full",
     )
 
-    def __init__(self, name: str, members: Iterable[ProcessCore]) -> None:
-        member_list = list(members)
-        if not member_list:
-            raise ValueError("a cluster needs at least one member process")
-        runtime = member_list[0].runtime
-        if any(member.runtime is not runtime for member in member_list):
-            raise ValueError("all members of a cluster must run on the same runtime")
-        if len(set(map(id, member_list))) != len(member_list):
-            raise ValueError("a process can appear only once in a cluster")
+    def __init__(
+        self,
+        name: str,
+        runtime: Runtime,
+        members: Iterable[ProcessCore] = (),
+        *,
+        strategy: Strategy = "balanced",
+        capacity: int | None = None,
+        when_full: WhenFull = "block",
+        full_timeout: float | None = None,
+        routes: Mapping[type, Route] | None = None,
+    ) -> None:
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
+        check_bound(capacity, when_full, full_timeout)
         self.name = name
-        self.runtime: Runtime = runtime
-        self.pending: deque[Envelope] = deque()
-        self.joiners = 0  # threads waiting in join(); members notify only when non-zero
+        self.runtime = runtime
+        self.strategy = strategy
+        self.capacity = capacity
+        self.when_full = when_full
+        self.full_timeout = full_timeout
+        self.routes: Mapping[type, Route] = routes or {}
+        self.pending: deque[Envelope] = deque()  # the shared queue
+        self.seats: tuple[Seat, ...] = ()  # copy on write: senders read it without a lock
+        self._turn = itertools.count()  # next() is atomic: round robin without a lock
+        self.joiners = 0  # threads waiting in join()
+        self.blocked = 0  # senders waiting for room in a full queue
+        self.waiting = 0  # joiners + blocked: members look at it after every message
         self._lock = Lock()
         self._joined = Condition(self._lock)
+        self._room = Condition(self._lock)
         # Parked members, longest-parked first; an OrderedDict gives O(1) removal too.
         self._idle: OrderedDict[ProcessCore, None] = OrderedDict()
-        self._members = tuple(member_list)
+        # Removed members that were handling a message of ours: join() waits for them.
+        self._leaving: set[ProcessCore] = set()
+        # The default strategy's sends, chosen once: the facade calls `core.tell(m)`.
+        if strategy == "balanced" and capacity is None:
+            self.tell, self.ask = self._tell_shared, self._ask_shared
+        elif strategy == "balanced":
+            self.tell, self.ask = self.tell_balanced, self.ask_balanced
+        elif strategy == "round_robin":
+            self.tell, self.ask = self.tell_round_robin, self.ask_round_robin
+        else:
+            self.tell, self.ask = self._tell_stealing, self._ask_stealing
         runtime.register_cluster(self)
-        for member in member_list:
-            member.join_cluster(self)
+        for member in members:
+            self.add(member)
 
     def __repr__(self) -> str:
-        return f"<cluster {self.name} of {len(self._members)}>"
+        return f"<cluster {self.name} of {len(self.seats)}>"
 
     @property
     def members(self) -> tuple[ProcessCore, ...]:
-        return self._members
+        return tuple(seat.member for seat in self.seats)
 
     # -- sending -------------------------------------------------------------------------
+    # tell_x queues a message with no reply; ask_x returns the future of its reply.
 
-    def tell(self, message: object) -> None:
-        """Queue `message` for whichever member is free first; no reply."""
+    def _tell_shared(self, message: object) -> None:
+        # The default: balanced and unbounded, lock-free. Every step costs on the hot path.
         runtime = self.runtime
         if runtime.stopping:
             raise runtime.stopped_error(self.name)
@@ -99,8 +194,7 @@ class ClusterCore:
         if runtime.closed:
             self.abandon()  # shutdown finished while we appended: fail, never strand
 
-    def ask(self, message: object) -> Future[Any]:
-        """Queue `message` for whichever member is free first; returns its reply's future."""
+    def _ask_shared(self, message: object) -> Future[Any]:
         runtime = self.runtime
         if runtime.stopping:
             raise runtime.stopped_error(self.name)
@@ -111,6 +205,123 @@ class ClusterCore:
         if runtime.closed:
             self.abandon()
         return future
+
+    def tell_balanced(self, message: object) -> None:
+        self._send(message, None)
+
+    def ask_balanced(self, message: object) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._send((message, future), None)
+        return future
+
+    def tell_round_robin(self, message: object) -> None:
+        self._send(message, self._next_seat())
+
+    def ask_round_robin(self, message: object) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._send((message, future), self._next_seat())
+        return future
+
+    def tell_keyed(self, message: object, key: object) -> None:
+        self._send(message, self._owner(key))
+
+    def ask_keyed(self, message: object, key: object) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._send((message, future), self._owner(key))
+        return future
+
+    def tell_broadcast(self, message: object) -> None:
+        for seat in self._every_seat():
+            self._send(message, seat)
+
+    def ask_broadcast(self, message: object) -> tuple[Future[Any], ...]:
+        """One future per member, in member order."""
+        futures: list[Future[Any]] = []
+        for seat in self._every_seat():
+            future: Future[Any] = Future()
+            self._send((message, future), seat)
+            futures.append(future)
+        return tuple(futures)
+
+    def _tell_stealing(self, message: object) -> None:
+        self._send(message, self._next_seat(), stealable=True)
+
+    def _ask_stealing(self, message: object) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._send((message, future), self._next_seat(), stealable=True)
+        return future
+
+    def _next_seat(self) -> Seat | None:
+        seats = self.seats
+        return seats[next(self._turn) % len(seats)] if seats else None
+
+    def _owner(self, key: object) -> Seat | None:
+        """The member that owns `key`: rendezvous hashing, highest score wins.
+
+        Each member scores every key with a hash of the key mixed with the member's own
+        salt; removing a member moves only its own keys, and adding one takes only the
+        keys it now wins.
+        """
+        seats = self.seats
+        if not seats:
+            return None
+        key_hash = hash(key)
+        return max(seats, key=lambda seat: _mix(key_hash ^ seat.salt))
+
+    def _every_seat(self) -> tuple[Seat, ...]:
+        runtime = self.runtime
+        if runtime.stopping:
+            raise runtime.stopped_error(self.name)
+        seats = self.seats
+        if not seats:
+            raise NoMembers(self.name)
+        return seats
+
+    def _send(self, envelope: Envelope, seat: Seat | None, stealable: bool = False) -> None:
+        """Queue in `seat` (the shared queue if None), wake who should take it."""
+        runtime = self.runtime
+        if runtime.stopping:
+            raise runtime.stopped_error(self.name)
+        if seat is None:
+            queue = self.pending
+        elif stealable:
+            assert seat.local is not None
+            queue = seat.local
+        else:
+            queue = seat.pinned
+        if self.capacity is None:
+            queue.append(envelope)
+        else:
+            self._append_bounded(queue, envelope, self.capacity)
+        if seat is None or stealable:
+            if self._idle:
+                self._wake_one()
+        else:
+            seat.member.wake()
+        if seat is not None and seat.removed:
+            self._evacuate(seat)  # it was removed while we appended: re-route
+        if runtime.closed:
+            self.abandon()
+
+    def _append_bounded(self, queue: deque[Envelope], envelope: Envelope, capacity: int) -> None:
+        with self._lock:
+            if len(queue) >= capacity:
+                if self.when_full == "raise":
+                    raise QueueFull(f"a queue of cluster {self.name}", capacity, None)
+                self.blocked += 1
+                self.waiting += 1
+                try:
+                    roomy = self.runtime.wait_for_room(
+                        self._room, lambda: len(queue) < capacity, self.full_timeout
+                    )
+                finally:
+                    self.blocked -= 1
+                    self.waiting -= 1
+                if self.runtime.stopping:
+                    raise self.runtime.stopped_error(self.name)
+                if not roomy:
+                    raise QueueFull(f"a queue of cluster {self.name}", capacity, self.full_timeout)
+            queue.append(envelope)
 
     def _wake_one(self) -> None:
         # A parked member that turns out to be running already (it raced us) is only
@@ -125,11 +336,45 @@ class ClusterCore:
 
     # -- called by members ----------------------------------------------------------------
 
-    def park(self, member: ProcessCore) -> bool:
-        """Register `member` as idle here, unless work is queued (then return False)."""
+    def take(self, seat: Seat) -> Envelope | None:
+        """The next message for the member in `seat`; it has marked itself `handling`."""
+        if seat.removed:
+            return None
+        try:
+            if seat.pinned:
+                return seat.pinned.popleft()
+            if self.pending:
+                return self.pending.popleft()
+        except IndexError:  # another member took the last one
+            return None
+        if seat.local is not None:
+            return self.steal(seat)
+        return None
+
+    def steal(self, seat: Seat) -> Envelope | None:
+        """Work stealing: the member's own share first, then the oldest of another's."""
+        for victim in (seat, *self.seats):
+            local = victim.local
+            if local:
+                try:
+                    return local.popleft()
+                except IndexError:
+                    continue
+        return None
+
+    def has_work(self, seat: Seat) -> bool:
+        if self.pending or seat.pinned:
+            return True
+        return seat.local is not None and any(s.local for s in self.seats)
+
+    def park(self, seat: Seat) -> bool:
+        """Register `seat`'s member as idle here, unless work is queued (then False)."""
+        member = seat.member
         with self._lock:
+            if seat.removed:
+                return True
             self._idle[member] = None
-        if self.pending:  # a send may have looked for parked members just before we parked
+        if self.has_work(seat):  # a send may have looked for parked members just before
             self.unpark(member)
             return False
         return True
@@ -138,9 +383,87 @@ class ClusterCore:
         with self._lock:
             self._idle.pop(member, None)
 
-    def notify_joiners(self) -> None:
+    def progress(self) -> None:
+        """A member finished a message while someone waits: a joiner or a blocked sender."""
         with self._lock:
-            self._joined.notify_all()
+            if self.blocked:
+                self._room.notify_all()
+            if self.joiners and self._settled():
+                self._joined.notify_all()
+
+    # -- membership ------------------------------------------------------------------------
+
+    def add(self, member: ProcessCore) -> None:
+        if member.runtime is not self.runtime:
+            raise ValueError(
+                f"{member.name} runs on another runtime than cluster {self.name}; "
+                "all members of a cluster must run on the same runtime"
+            )
+        with self._lock:
+            if any(seat.member is member for seat in self.seats):
+                raise ValueError(f"{member.name} is already a member of cluster {self.name}")
+            seat = Seat(self, member, stealable=self.strategy == "work_stealing")
+            self.seats = (*self.seats, seat)
+        try:
+            member.join_seat(seat)
+        except BaseException:
+            self._unlink(seat)
+            raise
+        if self.pending:  # work that waited for a member, maybe for a long time
+            self._wake_one()
+
+    def remove(self, member: ProcessCore) -> None:
+        """Take `member` out. It finishes the message it is handling; the messages waiting
+        in its seat go to the others (broadcast copies stay with it: they were its own)."""
+        for seat in self.seats:
+            if seat.member is member:
+                break
+        else:
+            raise ValueError(f"{member.name} is not a member of cluster {self.name}")
+        self._unlink(seat)
+        member.leave_seat(seat)
+        self._evacuate(seat)
+
+    def _unlink(self, seat: Seat) -> None:
+        member = seat.member
+        with self._lock:
+            self.seats = tuple(s for s in self.seats if s is not seat)
+            seat.removed = True
+            self._idle.pop(member, None)
+            if member.handling is self:
+                self._leaving.add(member)
+            if self.joiners:
+                self._joined.notify_all()
+
+    def _evacuate(self, seat: Seat) -> None:
+        """Re-route what waits in a removed seat; give its member back its broadcasts."""
+        own: list[Envelope] = []
+        for envelope in drain(seat.pinned) + drain(seat.local):
+            message = envelope[0] if envelope.__class__ is tuple else envelope
+            route = self.routes.get(type(message))
+            strategy = route.strategy if route is not None else self.strategy
+            if strategy == "broadcast":
+                own.append(envelope)
+            elif strategy == "round_robin":
+                self._reroute(envelope, self._next_seat())
+            elif route is not None and route.key is not None:
+                self._reroute(envelope, self._owner(getattr(message, route.key)))
+            else:
+                self._reroute(envelope, None)
+        seat.member.take_back(own)
+
+    def _reroute(self, envelope: Envelope, seat: Seat | None) -> None:
+        # Past the capacity: re-routing must never block (or fail) whoever removes a member.
+        (self.pending if seat is None else seat.pinned).append(envelope)
+        if seat is None:
+            if self._idle:
+                self._wake_one()
+        else:
+            seat.member.wake()
+            if seat.removed:
+                self._evacuate(seat)
+        if self.runtime.closed:
+            self.abandon()
 
     # -- waiting and stopping ---------------------------------------------------------------
 
@@ -149,16 +472,18 @@ class ClusterCore:
         from ._runtime import running_process
 
         current = running_process()
-        if current is not None and current in self._members:
+        if current is not None and current in self.members:
             raise UsageError(
                 f"{current.name} cannot join its own cluster {self.name}: it would wait for itself"
             )
         with self._lock:
             self.joiners += 1
+            self.waiting += 1
             try:
                 done = self._joined.wait_for(self._settled, timeout)
             finally:
                 self.joiners -= 1
+                self.waiting -= 1
         if not done:
             raise TimeoutError(
                 f"cluster {self.name} still has {self.queued()} queued and "
@@ -166,26 +491,31 @@ class ClusterCore:
             )
 
     def _settled(self) -> bool:
-        # The queue first, then the marks: see the class docstring.
-        return not self.pending and all(m.handling is not self for m in self._members)
+        # The queues first, then the marks: see the class docstring.
+        seats = self.seats
+        if self.pending or any(seat.pinned or seat.local for seat in seats):
+            return False
+        if any(seat.member.handling is self for seat in seats):
+            return False
+        self._leaving = {m for m in self._leaving if m.handling is self}
+        return not self._leaving
 
     def queued(self) -> int:
-        return len(self.pending)
+        return len(self.pending) + sum(seat.queued() for seat in self.seats)
 
     def in_flight(self) -> int:
-        return sum(m.handling is self for m in self._members)
+        handling = {seat.member for seat in self.seats if seat.member.handling is self}
+        return len(handling | {m for m in self._leaving if m.handling is self})
 
     def abandon(self) -> None:
-        """The runtime stopped: fail every message still waiting in the queue."""
-        failed: list[Envelope] = []
-        while True:
-            try:
-                failed.append(self.pending.popleft())
-            except IndexError:
-                break
+        """The runtime stopped: fail every message still waiting here."""
+        failed = drain(self.pending)
+        for seat in self.seats:
+            failed += drain(seat.pinned) + drain(seat.local)
+        with self._lock:
+            self._joined.notify_all()
+            self._room.notify_all()
         if not failed:
             return
         self.runtime.abandoned(len(failed))
-        with self._lock:
-            self._joined.notify_all()
         fail_all(self.runtime, self.name, failed, self.runtime.stopped_error(self.name))

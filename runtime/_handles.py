@@ -2,17 +2,22 @@
 
 They hold the runtime core and implement what is the same for every async class. The
 only public names they add are the reserved ones (`spawn` is generated, `join`, `members`),
-because every public name here is a name users cannot give to a message.
+because every public name here is a name users cannot give to a message. Everything else
+(membership, stopping, stats) is a function of `actorgen.runtime`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from ._cluster import ClusterCore
+from ._cluster import ClusterCore, Strategy
+from ._options import WhenFull, options_for
 from ._process import ProcessCore
 from ._runtime import current_runtime
+
+if TYPE_CHECKING:
+    from ._marker import Route
 
 __all__ = ["ClusterHandle", "ProcessHandle", "new_process"]
 
@@ -23,11 +28,14 @@ def new_process(
     kind: str, make: Callable[[], object], dispatch: Callable[[Any, Any], object]
 ) -> ProcessCore:
     """Create the instance with `make()` now (so constructor errors reach the caller)
-    and wrap it in a process on the current runtime."""
+    and wrap it in a process on the current runtime, with the class's options."""
     runtime = current_runtime()
     if runtime.stopping:
         raise runtime.stopped_error(kind)
-    return ProcessCore(runtime, runtime.process_name(kind), make(), dispatch)
+    instance = make()
+    return ProcessCore(
+        runtime, runtime.process_name(kind), instance, dispatch, options_for(instance), make
+    )
 
 
 class ProcessHandle:
@@ -56,9 +64,30 @@ class ClusterHandle(Generic[_P]):
 
     # The generated subclass names its process facade here, to wrap `members`.
     _process_type: ClassVar[type[ProcessHandle]]
+    # ... and how its `@route` messages are routed, to re-route them when members leave.
+    _routes: ClassVar[Mapping[type, Route]] = {}
 
-    def __init__(self, members: Iterable[_P]) -> None:
-        """Form a cluster of running processes, which stay directly addressable."""
+    def __init__(
+        self,
+        members: Iterable[_P] = (),
+        *,
+        strategy: Strategy = "balanced",
+        capacity: int | None = None,
+        when_full: WhenFull = "block",
+        full_timeout: float | None = None,
+    ) -> None:
+        """Form a cluster of running processes, which stay directly addressable.
+
+        - `strategy`: how messages without a `@route` reach members: ``"balanced"`` (the
+          next free member takes it), ``"round_robin"`` (members in turn) or
+          ``"work_stealing"`` (members in turn; idle members take others' waiting work);
+        - `capacity`: at most this many messages wait in each of the cluster's queues (its
+          shared queue, and each member's routed messages). A sender to a full queue blocks
+          (``when_full="block"``, for up to `full_timeout` seconds) or gets `QueueFull`
+          (``when_full="raise"``).
+
+        A cluster may start empty and gain members with `add_member`.
+        """
         cores = []
         for member in members:
             if not isinstance(member, self._process_type):
@@ -67,10 +96,21 @@ class ClusterHandle(Generic[_P]):
                     f"not {type(member).__name__}"
                 )
             cores.append(member._core)
-        self._core = ClusterCore(type(self).__name__, cores)
+        runtime = cores[0].runtime if cores else current_runtime()
+        kind = type(self).__name__
+        self._core = ClusterCore(
+            runtime.unique_name(kind),
+            runtime,
+            cores,
+            strategy=strategy,
+            capacity=capacity,
+            when_full=when_full,
+            full_timeout=full_timeout,
+            routes=type(self)._routes,
+        )
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {len(self._core.members)}>"
+        return f"<{type(self).__name__} of {len(self._core.seats)}>"
 
     @property
     def members(self) -> tuple[_P, ...]:

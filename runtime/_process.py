@@ -1,22 +1,30 @@
 """`ProcessCore`: one instance, its mailbox, and how it is scheduled on the thread pool.
 
 A process is not a thread. It is IDLE (no work, on no queue, holding no thread) or
-SCHEDULED (on the runtime's run queue, or being run by one pool thread). A send to an idle
-process schedules it; a pool thread then runs a *batch* of up to `BATCH` messages and
-either puts the process back at the end of the run queue (more work: other processes get
-their turn first) or lets it go idle.
+SCHEDULED (on a run queue, or being run by one thread). A send to an idle process
+schedules it; a thread then runs a *batch* of up to `BATCH` messages and either puts the
+process back at the end of the run queue (more work: other processes get their turn
+first) or lets it go idle. A process with a dedicated thread has a run queue of its own.
 
 Where a member's messages come from
 -----------------------------------
-A process that belongs to clusters has several sources: its own direct mailbox and the
-shared queue of each cluster. It takes one message at a time, rotating over the sources
+A process that belongs to clusters has several sources: its own direct mailbox and, for
+each cluster, its *seat* there (see `_cluster.py`: the cluster's shared queue and the
+messages routed to this member). It takes one message at a time, rotating over the sources
 that have work: after a direct message it looks at the next cluster first, and so on. So
 a busy cluster cannot starve direct messages, and a flood of direct messages cannot hold
 up cluster work that this member would otherwise take.
 
-Before going idle, a member *parks* in each of its clusters (see `_cluster.py`): a parked
-member is woken by the next cluster send. Parking happens under the cluster's lock and only
-when its queue is empty, so a cluster message can never wait while all members sleep.
+Before going idle, a member *parks* in each of its clusters: a parked member is woken by
+the next cluster send. Parking registers first and then looks at the queues again, so a
+cluster message can never wait while all members sleep.
+
+Failures and stopping
+---------------------
+A handler's exception goes to the ask's future or to the runtime's `on_error`; then the
+process's supervision policy applies: resume, restart (a fresh instance from the spawn
+arguments) or stop. A stopped process leaves its clusters (their queued work goes to the
+other members) and fails every message it will never handle with `ProcessStopped`.
 """
 
 from __future__ import annotations
@@ -24,17 +32,20 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from threading import Lock
+from threading import Condition, Lock
 from typing import TYPE_CHECKING, Any
 
-from ._errors import ProcessStopped
+from ._errors import ProcessStopped, QueueFull
 from ._future import Future
+from ._options import ProcessOptions
 
 if TYPE_CHECKING:
-    from ._cluster import ClusterCore
-    from ._runtime import Runtime
+    from queue import SimpleQueue
 
-__all__ = ["BATCH", "Envelope", "ProcessCore", "fail_all"]
+    from ._cluster import ClusterCore, Seat
+    from ._runtime import Runtime, Worker
+
+__all__ = ["BATCH", "Envelope", "ProcessCore", "drain", "fail_all"]
 
 # Messages one process may handle before yielding its thread to the next process.
 BATCH = 64
@@ -55,6 +66,19 @@ def fail_all(runtime: Runtime, owner: str, envelopes: Iterable[Envelope], error:
             runtime.report(owner, envelope, error)
 
 
+def drain(queue: deque[Envelope] | None) -> list[Envelope]:
+    """Empty `queue` one atomic `popleft` at a time: safe while another thread pops too,
+    each message goes to exactly one of the two."""
+    taken: list[Envelope] = []
+    if queue is None:
+        return taken
+    while True:
+        try:
+            taken.append(queue.popleft())
+        except IndexError:
+            return taken
+
+
 Dispatch = Callable[[Any, Any], object]
 
 
@@ -64,44 +88,85 @@ class ProcessCore:
     # 100,000s of idle processes are normal: slots keep each one a few hundred bytes,
     # and the mailbox deque (~760 bytes) only exists while there is mail.
     __slots__ = (
-        "_clusters",
+        "_blocked",
+        "_capacity",
         "_cursor",
         "_dispatch",
         "_instance",
         "_lock",
         "_mailbox",
+        "_make",
         "_notified",
         "_parked",
         "_scheduled",
-        "_stopped",
+        "_seat",
+        "_seats",
+        "_space",
+        "_stop_reason",
         "busy_ns",
         "failed",
         "handled",
         "handling",
         "name",
+        "options",
+        "queue",
+        "restarts",
         "runtime",
     )
 
-    def __init__(self, runtime: Runtime, name: str, instance: object, dispatch: Dispatch) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        name: str,
+        instance: object,
+        dispatch: Dispatch,
+        options: ProcessOptions,
+        make: Callable[[], object],
+    ) -> None:
+        """`make()` made `instance`; supervision calls it again to restart."""
         self.runtime = runtime
         self.name = name
+        self.options = options
         self.handled = 0
         self.failed = 0
+        self.restarts = 0
         self.busy_ns = 0
+        self._make = make
         self._instance = instance
         self._dispatch = dispatch
         self._lock = Lock()
         self._mailbox: deque[Envelope] | None = None
+        self._capacity = options.capacity
+        self._blocked = 0  # senders waiting for room in the mailbox
+        self._space: Condition | None = None  # what they wait on, made when first needed
         self._scheduled = False
         self._notified = False
-        self._stopped = False
+        self._stop_reason: str | None = None  # set once: the process has stopped
         self._parked = False
-        self._clusters: tuple[ClusterCore, ...] = ()
+        self._seats: tuple[Seat, ...] = ()
+        self._seat: Seat | None = None  # the only seat, when in exactly one cluster
         self._cursor = 0
         self.handling: ClusterCore | None = None  # whose cluster message is being handled
+        # The run queue this process is scheduled on: the pool's, or its own thread's.
+        self.queue: SimpleQueue[ProcessCore | None] = (
+            runtime.dedicated_queue(self) if options.dedicated_thread else runtime.runq
+        )
 
     def __repr__(self) -> str:
         return f"<process {self.name}>"
+
+    @property
+    def scheduled(self) -> bool:
+        return self._scheduled
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop_reason is not None
+
+    def stopped_error(self) -> ProcessStopped:
+        if self.runtime.stopping:
+            return self.runtime.stopped_error(self.name)
+        return ProcessStopped(self.name, self._stop_reason or "it was stopped")
 
     # -- sending -------------------------------------------------------------------------
 
@@ -120,18 +185,48 @@ class ProcessCore:
         if runtime.stopping:
             raise runtime.stopped_error(self.name)
         with self._lock:
-            if self._stopped:
-                if runtime.stopping:
-                    raise runtime.stopped_error(self.name)
-                raise ProcessStopped(self.name, "it was stopped")
+            if self._stop_reason is not None:
+                raise self.stopped_error()
             mailbox = self._mailbox
             if mailbox is None:
                 mailbox = self._mailbox = deque()
+            elif self._capacity is not None and len(mailbox) >= self._capacity:
+                mailbox = self._wait_for_room(self._capacity)
             mailbox.append(envelope)
             if self._scheduled:
                 return
             self._scheduled = True
         runtime.schedule(self)
+
+    def _wait_for_room(self, capacity: int) -> deque[Envelope]:
+        """The mailbox is full (we hold the lock): wait or raise, as the options say."""
+        options = self.options
+        if options.when_full == "raise":
+            raise QueueFull(f"the mailbox of {self.name}", capacity, None)
+        if self._space is None:
+            self._space = Condition(self._lock)
+        self._blocked += 1
+        try:
+            roomy = self.runtime.wait_for_room(
+                self._space,
+                lambda: self._stop_reason is not None or self.queued() < capacity,
+                options.full_timeout,
+            )
+        finally:
+            self._blocked -= 1
+        if self._stop_reason is not None or self.runtime.stopping:
+            raise self.stopped_error()
+        if not roomy:
+            raise QueueFull(f"the mailbox of {self.name}", capacity, options.full_timeout)
+        mailbox = self._mailbox
+        if mailbox is None:  # emptied and dropped while we waited
+            mailbox = self._mailbox = deque()
+        return mailbox
+
+    def _make_room(self) -> None:
+        with self._lock:
+            if self._space is not None:
+                self._space.notify()
 
     def wake(self) -> bool:
         """Make sure the process looks at its sources soon. True if it was idle.
@@ -141,7 +236,7 @@ class ProcessCore:
         the window between parking and going idle.
         """
         with self._lock:
-            if self._stopped:
+            if self._stop_reason is not None:
                 return False
             if self._scheduled:
                 self._notified = True
@@ -150,18 +245,52 @@ class ProcessCore:
         self.runtime.schedule(self)
         return True
 
+    def take_back(self, envelopes: list[Envelope]) -> None:
+        """Messages addressed to this member of a cluster it left (broadcast copies): it
+        still handles them, as direct messages, or fails them if it has stopped."""
+        if not envelopes:
+            return
+        with self._lock:
+            if self._stop_reason is None and not self.runtime.stopping:
+                if self._mailbox is None:
+                    self._mailbox = deque()
+                self._mailbox.extend(envelopes)  # past the capacity: never block a leaver
+                schedule = not self._scheduled
+                self._scheduled = True
+                envelopes = []
+            else:
+                schedule = False
+        if schedule:
+            self.runtime.schedule(self)
+        if envelopes:
+            fail_all(self.runtime, self.name, envelopes, self.stopped_error())
+
     # -- cluster membership ------------------------------------------------------------------
 
-    def join_cluster(self, cluster: ClusterCore) -> None:
+    def join_seat(self, seat: Seat) -> None:
         with self._lock:
-            # Copy on write: the running thread iterates the tuple without a lock.
-            self._clusters = (*self._clusters, cluster)
+            if self._stop_reason is not None:
+                raise self.stopped_error()
+            # Copy on write: the running thread reads the tuple without a lock.
+            self._set_seats((*self._seats, seat))
         # A woken member finds the cluster's work or parks in it: either way it is counted.
         self.wake()
 
+    def leave_seat(self, seat: Seat) -> None:
+        with self._lock:
+            self._set_seats(tuple(s for s in self._seats if s is not seat))
+
+    def _set_seats(self, seats: tuple[Seat, ...]) -> None:
+        self._seats = seats
+        self._seat = seats[0] if len(seats) == 1 else None
+
+    @property
+    def clusters(self) -> tuple[ClusterCore, ...]:
+        return tuple(seat.cluster for seat in self._seats)
+
     # -- running (on a pool thread) ----------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self, worker: Worker) -> None:
         """Handle messages until there are none, then go idle. One thread at a time.
 
         After every BATCH messages the process goes to the back of the run queue if other
@@ -173,12 +302,19 @@ class ProcessCore:
         runtime = self.runtime
         dispatch = self._dispatch
         instance = self._instance
-        clusters = self._clusters
-        only = clusters[0] if len(clusters) == 1 else None
         cursor = self._cursor
-        started = time.perf_counter_ns()
-        runq = runtime.runq
+        # The thread's own counts (runtime_stats) are settled once per run, not per message.
+        worker.base_handled = handled_before = self.handled
+        worker.base_failed = failed_before = self.failed
+        worker.since_ns = run_started = started = time.perf_counter_ns()
+        runq = self.queue
         unsaved = 0  # tells handled but not yet added to self.handled
+        # The queues of the only seat, kept in locals while the seat stays the same.
+        last_seat: Seat | None = None
+        seat_cluster: ClusterCore | None = None
+        pinned: deque[Envelope] | None = None
+        shared: deque[Envelope] | None = None
+        local: deque[Envelope] | None = None
         try:
             budget = BATCH
             while True:
@@ -200,31 +336,55 @@ class ProcessCore:
                 # the source of the previous message (see the module docstring).
                 envelope: Envelope | None = None
                 cluster: ClusterCore | None = None
-                if only is not None:
+                mailbox = self._mailbox
+                seat = self._seat
+                if seat is not None:
                     # The common case, a member of one cluster: the same rotation as
-                    # below without its loop, which costs more than the take itself.
-                    mailbox = self._mailbox
-                    pending = only.pending
-                    if mailbox and (cursor == 0 or not pending):
-                        envelope = mailbox.popleft()
-                        cursor = 1
-                    elif pending:
-                        self.handling = only  # mark before taking: join() relies on it
+                    # `_take_rotating` without its loop, which costs more than the take.
+                    if seat is not last_seat:  # membership changed: refresh the locals
+                        last_seat = seat
+                        seat_cluster = seat.cluster
+                        pinned = seat.pinned
+                        shared = seat_cluster.pending
+                        local = seat.local
+                    if mailbox and (cursor == 0 or not (shared or pinned or local)):
                         try:
-                            envelope = pending.popleft()
-                            cluster = only
-                            cursor = 0
-                        except IndexError:  # another member took the last one
+                            envelope = mailbox.popleft()
+                            cursor = 1
+                        except IndexError:  # stop_process() emptied it meanwhile
+                            pass
+                    elif shared or pinned or local is not None:  # (stealing: look at all)
+                        self.handling = seat_cluster  # mark before taking: join() relies on it
+                        try:
+                            if seat.removed:  # see ClusterCore.remove
+                                pass
+                            elif pinned:
+                                envelope = pinned.popleft()
+                            elif shared:
+                                envelope = shared.popleft()
+                            else:
+                                envelope = seat.cluster.steal(seat)
+                        except IndexError:  # another member (or a removal) took the last one
+                            pass
+                        if envelope is None:
                             self.handling = None
                             if mailbox:
-                                envelope = mailbox.popleft()
-                                cursor = 1
-                elif not clusters:
-                    mailbox = self._mailbox
+                                try:
+                                    envelope = mailbox.popleft()
+                                    cursor = 1
+                                except IndexError:
+                                    pass
+                        else:
+                            cluster = seat_cluster
+                            cursor = 0
+                elif not self._seats:
                     if mailbox:
-                        envelope = mailbox.popleft()
+                        try:  # noqa: SIM105 - contextlib.suppress costs a call per message
+                            envelope = mailbox.popleft()
+                        except IndexError:  # stop_process() emptied it meanwhile
+                            pass
                 else:
-                    envelope, cluster, cursor = self._take_rotating(clusters, cursor)
+                    envelope, cluster, cursor = self._take_rotating(cursor)
                 if envelope is None:
                     self._sleep()
                     return
@@ -244,6 +404,9 @@ class ProcessCore:
                         runtime.report(self.name, message, error)
                     else:
                         future.set_exception(error)
+                    if self.options.supervision != "resume":
+                        self._supervise(error)
+                        instance = self._instance
                 else:
                     if future is None:
                         unsaved += 1  # a local: cheaper than the attribute, saved below
@@ -253,48 +416,57 @@ class ProcessCore:
                         future.set_result(result)
                 if cluster is not None:
                     self.handling = None
-                    # Joiners wait for an empty queue: waking them earlier only costs.
-                    if cluster.joiners and not cluster.pending:
-                        cluster.notify_joiners()
+                    if cluster.waiting:  # joiners or blocked senders
+                        cluster.progress()
+                elif self._blocked:
+                    self._make_room()
                 if runtime.stopping:
                     self.abandon()
                     return
         finally:
             self.handled += unsaved
             self._cursor = cursor
-            self.busy_ns += time.perf_counter_ns() - started
+            ended = time.perf_counter_ns()
+            self.busy_ns += ended - started
+            worker.handled += self.handled - handled_before
+            worker.failed += self.failed - failed_before
+            worker.busy_ns += ended - run_started
 
-    def _take_rotating(
-        self, clusters: tuple[ClusterCore, ...], cursor: int
-    ) -> tuple[Envelope | None, ClusterCore | None, int]:
+    def _take_rotating(self, cursor: int) -> tuple[Envelope | None, ClusterCore | None, int]:
         """The next message of a member of several clusters, and the next cursor."""
-        sources = len(clusters) + 1
+        seats = self._seats
+        sources = len(seats) + 1
+        cursor %= sources  # membership may have shrunk since the last message
         for _ in range(sources):
             if cursor == 0:
                 cursor = 1
                 mailbox = self._mailbox
                 if mailbox:
-                    return mailbox.popleft(), None, cursor
-            else:
-                cluster = clusters[cursor - 1]
-                cursor = (cursor + 1) % sources
-                pending = cluster.pending
-                if pending:
-                    self.handling = cluster  # mark before taking: join() relies on it
                     try:
-                        return pending.popleft(), cluster, cursor
-                    except IndexError:  # another member took the last one
-                        self.handling = None
+                        return mailbox.popleft(), None, cursor
+                    except IndexError:
+                        pass
+            else:
+                seat = seats[cursor - 1]
+                cursor = (cursor + 1) % sources
+                cluster = seat.cluster
+                if seat.pinned or cluster.pending or seat.local is not None:
+                    self.handling = cluster  # mark before taking: join() relies on it
+                    envelope = cluster.take(seat)
+                    if envelope is not None:
+                        return envelope, cluster, cursor
+                    self.handling = None
         return None, None, cursor
 
     def _sleep(self) -> None:
         """Go idle, unless work arrived; park in every cluster first."""
-        for cluster in self._clusters:
-            if not cluster.park(self):
+        seats = self._seats
+        for seat in seats:
+            if not seat.cluster.park(seat):
                 self._parked = True
                 self.runtime.requeue(self)
                 return
-        self._parked = bool(self._clusters)
+        self._parked = bool(seats)
         with self._lock:
             if self._mailbox or self._notified:
                 self._notified = False
@@ -310,22 +482,57 @@ class ProcessCore:
 
     def _unpark(self) -> None:
         self._parked = False
-        for cluster in self._clusters:
-            cluster.unpark(self)
+        for seat in self._seats:
+            seat.cluster.unpark(self)
 
-    # -- stopping --------------------------------------------------------------------------
+    # -- supervision and stopping ----------------------------------------------------------
+
+    def _supervise(self, error: BaseException) -> None:
+        """A handler raised (already reported): restart or stop, as the options say."""
+        if self.options.supervision == "stop":
+            self.stop(f"a handler raised {type(error).__name__}: {error}")
+            return
+        try:
+            self._instance = self._make()
+        except BaseException as broken:
+            self.runtime.report(self.name, "restart", broken)
+            self.stop(f"its restart raised {type(broken).__name__}: {broken}")
+        else:
+            self.restarts += 1
+
+    def stop(self, reason: str) -> None:
+        """Stop for good: leave every cluster, fail the direct mailbox. Safe to repeat.
+
+        The message being handled (if any) is finished; queued cluster work goes to the
+        other members; the asks in the mailbox fail with `ProcessStopped`, its tells go to
+        `on_error` with it.
+        """
+        with self._lock:
+            if self._stop_reason is not None:
+                return
+            self._stop_reason = reason
+            mailbox, self._mailbox = self._mailbox, None
+            idle = not self._scheduled
+            if self._space is not None:
+                self._space.notify_all()
+        for seat in self._seats:
+            seat.cluster.remove(self)
+        self.runtime.process_stopped(self, idle)
+        fail_all(self.runtime, self.name, drain(mailbox), self.stopped_error())
 
     def abandon(self) -> None:
         """The runtime is stopping: fail every queued direct message of this process."""
         with self._lock:
-            self._stopped = True
+            self._stop_reason = self._stop_reason or "its runtime was shut down"
             mailbox, self._mailbox = self._mailbox, None
+            if self._space is not None:
+                self._space.notify_all()
         if self._parked:
             self._unpark()
-        if mailbox:
-            self.runtime.abandoned(len(mailbox))
-        if mailbox:
-            fail_all(self.runtime, self.name, mailbox, self.runtime.stopped_error(self.name))
+        failed = drain(mailbox)
+        if failed:
+            self.runtime.abandoned(len(failed))
+            fail_all(self.runtime, self.name, failed, self.runtime.stopped_error(self.name))
 
     def queued(self) -> int:
         mailbox = self._mailbox

@@ -5,9 +5,18 @@ the one entered with ``with Runtime(...):``, the one whose handler is running, o
 the default runtime, which starts on first use and drains at interpreter exit.
 
 Pool threads take scheduled processes from one run queue (a `SimpleQueue`, FIFO) and run a
-batch of each. A handler that blocks (sleep, I/O) holds its thread for as long as it
-blocks; the pool has `threads` threads (default ``min(32, cpu_count + 4)``), so up to that
-many handlers can block at once before other processes wait for a thread.
+batch of each. The pool has `threads` threads (default ``min(32, cpu_count + 4)``).
+
+Blocking handlers
+-----------------
+A handler that blocks (sleep, socket I/O, a long computation) holds its thread while it
+blocks. So that it cannot starve other processes, a monitor thread looks at the pool every
+`TICK` seconds: when processes wait for a thread while pool threads have been inside the
+same run for a whole tick, it starts *backup threads* until `threads` threads are free
+again (as Inko's backup threads do), up to `max_threads` in all. When the blocked handlers
+return, threads beyond `threads` retire as soon as they are free. A process whose handlers
+block most of the time can also ask for a thread of its own
+(``@async_class(dedicated_thread=True)``), which it holds while it lives.
 """
 
 from __future__ import annotations
@@ -30,6 +39,10 @@ from ._errors import RuntimeStopped, UsageError
 if TYPE_CHECKING:
     from ._cluster import ClusterCore
     from ._process import ProcessCore
+
+# How often the monitor looks for blocked pool threads, in seconds. A thread that stays in
+# one run for a whole tick while processes wait counts as blocked.
+TICK = 0.005
 
 __all__ = [
     "Failure",
@@ -70,6 +83,40 @@ def _default_threads() -> int:
     return min(32, (os.cpu_count() or 1) + 4)
 
 
+class Worker:
+    """One thread that runs processes, and what it has done (for `runtime_stats`)."""
+
+    __slots__ = (
+        "base_failed",
+        "base_handled",
+        "busy_ns",
+        "dedicated",
+        "failed",
+        "handled",
+        "process",
+        "queue",
+        "runs",
+        "seen",
+        "since_ns",
+        "thread",
+    )
+
+    def __init__(self, queue: SimpleQueue[ProcessCore | None], dedicated: bool) -> None:
+        self.queue = queue
+        self.dedicated = dedicated
+        self.process: ProcessCore | None = None  # the one being run, if any
+        self.runs = 0  # runs started; the monitor compares it between ticks
+        self.seen = 0
+        # Where the running process's counts stood when its run started, and when.
+        self.base_handled = 0
+        self.base_failed = 0
+        self.since_ns = 0
+        self.handled = 0
+        self.failed = 0
+        self.busy_ns = 0
+        self.thread: threading.Thread | None = None
+
+
 class Runtime:
     """A pool of threads that runs processes; use it as a context manager for control.
 
@@ -95,9 +142,13 @@ class Runtime:
         *,
         name: str = "actorgen",
         on_error: ErrorHandler | None = None,
+        max_threads: int | None = None,
     ) -> None:
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be at least 1, not {threads}")
+        target = threads or _default_threads()
+        if max_threads is not None and max_threads < target:
+            raise ValueError(f"max_threads ({max_threads}) must be at least threads ({target})")
         self.name = name
         self.on_error: ErrorHandler = on_error or log_failure
         # Read without a lock on every send: set once, never cleared.
@@ -112,20 +163,30 @@ class Runtime:
         self._clusters: WeakSet[ClusterCore] = WeakSet()
         self._token: Token[Runtime | None] | None = None
         self._names: dict[str, int] = {}
-        self._threads = [
-            threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
-            for i in range(threads or _default_threads())
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._target = target  # pool threads that should be free to run processes
+        self._max_threads = max_threads or max(256, target)
+        self._pool: list[Worker] = []  # pool threads, backups included
+        self._dedicated: list[Worker] = []  # threads of processes that have their own
+        self._retired = Worker(self.runq, dedicated=False)  # the counts of threads that ended
+        self._blocked: dict[threading.Condition, int] = {}  # where senders wait for room
+        self._spawned = 0  # processes spawned, ever
+        self._stopped = 0  # processes stopped for good
+        self._backups = 0  # backup threads started, ever
+        self._started = 0  # pool threads started, ever: numbers their names
+        with self._lock:
+            for _ in range(target):
+                self._start_pool_thread()
+        self._monitor = threading.Thread(target=self._watch, name=f"{name}-monitor", daemon=True)
+        self._monitor.start()
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "stopping" if self.stopping else "running"
-        return f"<Runtime {self.name} threads={len(self._threads)} {state}>"
+        return f"<Runtime {self.name} threads={self._target} {state}>"
 
     @property
     def threads(self) -> int:
-        return len(self._threads)
+        """The pool size asked for; backup threads come on top while handlers block."""
+        return self._target
 
     def __enter__(self) -> Runtime:
         self._token = _current.set(self)
@@ -147,29 +208,67 @@ class Runtime:
     def process_name(self, kind: str) -> str:
         """A readable, unique name for a new process of class `kind`: ``Worker-3``."""
         with self._lock:
+            self._spawned += 1
+        return self.unique_name(kind)
+
+    def unique_name(self, kind: str) -> str:
+        with self._lock:
             number = self._names.get(kind, 0) + 1
             self._names[kind] = number
         return f"{kind}-{number}"
 
     def schedule(self, process: ProcessCore) -> None:
-        """An idle process got work: count it and put it on the run queue."""
+        """An idle process got work: count it and put it on its run queue."""
         with self._lock:
             self._scheduled += 1
-        self.runq.put(process)
+        process.queue.put(process)
         if self.closed:
             self.sweep()
 
     def requeue(self, process: ProcessCore) -> None:
         """A scheduled process has more work: back of the run queue, others go first."""
-        self.runq.put(process)
+        process.queue.put(process)
         if self.closed:
             self.sweep()
+
+    def dedicated_queue(self, process: ProcessCore) -> SimpleQueue[ProcessCore | None]:
+        """Start a thread of its own for `process`; returns the run queue it serves."""
+        queue: SimpleQueue[ProcessCore | None] = SimpleQueue()
+        worker = Worker(queue, dedicated=True)
+        with self._lock:
+            if self.stopping:
+                raise self.stopped_error(process.name)
+            self._dedicated.append(worker)
+            self._start(worker, f"{self.name}-{process.name}")
+        return queue
+
+    def process_stopped(self, process: ProcessCore, idle: bool) -> None:
+        """`process` stopped for good; `idle`: it was not scheduled, so no run follows."""
+        with self._lock:
+            self._stopped += 1
+        if idle and process.queue is not self.runq:
+            process.queue.put(None)  # its own thread has nothing left to run
 
     def went_idle(self) -> None:
         with self._lock:
             self._scheduled -= 1
             if self._scheduled == 0:
                 self._quiet.notify_all()
+
+    def wait_for_room(
+        self, room: threading.Condition, roomy: Callable[[], bool], timeout: float | None
+    ) -> bool:
+        """A sender waits on a full queue (holding `room`'s lock) until `roomy()`, the
+        timeout, or shutdown, which wakes every blocked sender at once."""
+        with self._lock:
+            self._blocked[room] = self._blocked.get(room, 0) + 1
+        try:
+            return room.wait_for(lambda: self.stopping or roomy(), timeout) and not self.stopping
+        finally:
+            with self._lock:
+                self._blocked[room] -= 1
+                if not self._blocked[room]:
+                    del self._blocked[room]
 
     def register_cluster(self, cluster: ClusterCore) -> None:
         with self._lock:
@@ -192,24 +291,119 @@ class Runtime:
 
     # -- the pool ------------------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _start_pool_thread(self) -> None:
+        # Called with the lock held.
+        worker = Worker(self.runq, dedicated=False)
+        self._pool.append(worker)
+        self._start(worker, f"{self.name}-{self._started}")
+        self._started += 1
+
+    def _start(self, worker: Worker, name: str) -> None:
+        worker.thread = threading.Thread(target=self._work, args=(worker,), name=name)
+        worker.thread.daemon = True
+        worker.thread.start()
+
+    def _work(self, worker: Worker) -> None:
         _current.set(self)
+        queue = worker.queue
         _running.runtime = self
-        runq = self.runq
-        while True:
-            process = runq.get()
-            if process is None:
-                return
-            if self.stopping:
-                process.abandon()
+        try:
+            while True:
+                process = queue.get()
+                if process is None:
+                    return
+                if self.stopping:
+                    process.abandon()
+                    continue
+                _running.process = process
+                worker.process = process
+                worker.runs += 1
+                try:
+                    process.run(worker)
+                except BaseException:  # pragma: no cover - run() delivers handler errors
+                    _log.exception("internal error while running %r", process)
+                finally:
+                    _running.process = None
+                    worker.process = None
+                if worker.dedicated:
+                    if process.stopped and not process.scheduled:
+                        return
+                elif len(self._pool) > self._target and self._retire(worker):
+                    return
+        finally:
+            self._leave(worker)
+
+    def _retire(self, worker: Worker) -> bool:
+        """A backup thread is no longer needed once more than `threads` are free."""
+        with self._lock:
+            if len(self._pool) <= self._target or self.stopping:
+                return False
+            self._pool.remove(worker)
+            return True
+
+    def _leave(self, worker: Worker) -> None:
+        with self._lock:
+            for workers in (self._pool, self._dedicated):
+                if worker in workers:
+                    workers.remove(worker)
+            self._retired.handled += worker.handled
+            self._retired.failed += worker.failed
+            self._retired.busy_ns += worker.busy_ns
+
+    def _watch(self) -> None:
+        """The monitor: start backup threads while pool threads block (module docstring)."""
+        while not self.stopping:
+            time.sleep(TICK)
+            if self.runq.empty():
                 continue
-            _running.process = process
-            try:
-                process.run()
-            except BaseException:  # pragma: no cover - run() delivers handler errors itself
-                _log.exception("internal error while running %r", process)
-            finally:
-                _running.process = None
+            with self._lock:
+                free = 0
+                for worker in self._pool:
+                    if worker.process is None or worker.runs != worker.seen:
+                        free += 1
+                    worker.seen = worker.runs
+                while (
+                    free < self._target
+                    and len(self._pool) < self._max_threads
+                    and not self.stopping
+                ):
+                    self._start_pool_thread()
+                    self._backups += 1
+                    free += 1
+
+    # -- observing -----------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Raw counters for `runtime_stats`: one consistent read under the lock."""
+        with self._lock:
+            workers = [*self._pool, *self._dedicated, self._retired]
+            handled = failed = busy_ns = 0
+            now = time.perf_counter_ns()
+            for worker in workers:
+                handled += worker.handled
+                failed += worker.failed
+                busy_ns += worker.busy_ns
+                running = worker.process
+                if running is not None:  # a long run: count what it did so far
+                    handled += running.handled - worker.base_handled
+                    failed += running.failed - worker.base_failed
+                    busy_ns += now - worker.since_ns
+            return {
+                "pool_threads": len(self._pool),
+                "dedicated_threads": len(self._dedicated),
+                "backup_threads_started": self._backups,
+                "processes": self._spawned - self._stopped,
+                "stopped": self._stopped,
+                "scheduled": self._scheduled,
+                "run_queue": self.runq.qsize(),
+                "handled": handled,
+                "failed": failed,
+                "busy_ns": busy_ns,
+            }
+
+    def clusters(self) -> list[ClusterCore]:
+        with self._lock:
+            return list(self._clusters)
 
     # -- shutting down -------------------------------------------------------------------
 
@@ -232,16 +426,22 @@ class Runtime:
         if drain and not self.stopping:
             with self._quiet:
                 drained = self._quiet.wait_for(lambda: self._scheduled == 0, timeout)
-        self.stopping = True
-        for _ in self._threads:
-            self.runq.put(None)
-        for thread in self._threads:
+        with self._lock:
+            self.stopping = True  # under the lock: the monitor starts no thread after this
+            workers = [*self._pool, *self._dedicated]
+            blocked = list(self._blocked)
+        for room in blocked:  # senders waiting on full queues raise RuntimeStopped now
+            with room:
+                room.notify_all()
+        for worker in workers:
+            worker.queue.put(None)
+        threads = [w.thread for w in workers if w.thread is not None]
+        threads.append(self._monitor)
+        for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         drained = drained and not any(
-            thread.is_alive()
-            for thread in self._threads
-            if thread is not threading.current_thread()
+            thread.is_alive() for thread in threads if thread is not threading.current_thread()
         )
         if inside and (current := running_process()) is not None:
             current.abandon()  # its thread was not joined: fail its queue now, not later

@@ -1,8 +1,10 @@
-"""Observing balance: what each process and cluster has done.
+"""Observing balance and load: what each process, cluster and runtime has done.
 
 These are functions rather than facade methods so that `stats` stays free as a message
-name. Counters are plain integers updated by the thread running the process: reading them
-is free of locks and may be a message behind.
+name. Counters are plain integers kept by the thread running each process (a local per
+message, saved to the process at least every `BATCH` messages): reading them takes no lock
+on the message path and may be a few messages behind. They are always on; see
+``bench/stats_cost.py`` for what they cost.
 """
 
 from __future__ import annotations
@@ -10,45 +12,130 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ._cluster import ClusterCore
 from ._handles import ClusterHandle, ProcessHandle
+from ._process import ProcessCore
+from ._runtime import Runtime, current_runtime
 
-__all__ = ["ClusterStats", "ProcessStats", "cluster_stats", "process_stats"]
+__all__ = [
+    "ClusterStats",
+    "ProcessStats",
+    "RuntimeStats",
+    "cluster_stats",
+    "process_stats",
+    "runtime_stats",
+]
 
 
 @dataclass(frozen=True)
 class ProcessStats:
-    """One process: messages handled (including failed ones), failed, time busy, queued."""
+    """One process.
+
+    `handled` counts every message it handled (direct and from any cluster, failed ones
+    included), `failed` those whose handler raised; `busy_seconds` is the time it spent
+    running; `queued` the messages in its direct mailbox; `restarts` how often supervision
+    replaced its instance; `stopped` whether it has stopped for good.
+    """
 
     name: str
     handled: int
     failed: int
     busy_seconds: float
     queued: int
+    restarts: int
+    stopped: bool
 
 
 @dataclass(frozen=True)
 class ClusterStats:
-    """One cluster: messages waiting in its queue, being handled, and each member's stats.
+    """One cluster: messages waiting in its queues, being handled, and each member's stats.
 
     A member's `handled` counts all its messages, direct and from any cluster.
     """
 
+    name: str
+    strategy: str
     queued: int
     in_flight: int
     members: tuple[ProcessStats, ...]
 
 
+@dataclass(frozen=True)
+class RuntimeStats:
+    """A whole runtime.
+
+    - `threads`: the pool size asked for; `pool_threads`: pool threads now, backup threads
+      included; `backup_threads_started`: how often blocked handlers made the pool grow;
+      `dedicated_threads`: threads of processes that have their own;
+    - `processes`: processes alive (spawned and not stopped); `stopped`; `scheduled`:
+      processes with work (running or waiting for a thread); `run_queue`: those waiting;
+    - `handled`, `failed`, `busy_seconds`: totals over every process of the runtime;
+    - `clusters`: every cluster that is still referenced.
+    """
+
+    name: str
+    threads: int
+    pool_threads: int
+    backup_threads_started: int
+    dedicated_threads: int
+    processes: int
+    stopped: int
+    scheduled: int
+    run_queue: int
+    handled: int
+    failed: int
+    busy_seconds: float
+    clusters: tuple[ClusterStats, ...]
+
+
 def process_stats(process: ProcessHandle) -> ProcessStats:
     """Counters of one process."""
-    core = process._core
-    return ProcessStats(core.name, core.handled, core.failed, core.busy_ns / 1e9, core.queued())
+    return _process(process._core)
 
 
 def cluster_stats(cluster: ClusterHandle[Any]) -> ClusterStats:
     """Counters of a cluster and of each of its members."""
-    core = cluster._core
+    return _cluster(cluster._core)
+
+
+def runtime_stats(runtime: Runtime | None = None) -> RuntimeStats:
+    """A snapshot of `runtime` (default: the current one) and of all its clusters."""
+    runtime = runtime or current_runtime()
+    counts = runtime.counts()
+    return RuntimeStats(
+        name=runtime.name,
+        threads=runtime.threads,
+        pool_threads=counts["pool_threads"],
+        backup_threads_started=counts["backup_threads_started"],
+        dedicated_threads=counts["dedicated_threads"],
+        processes=counts["processes"],
+        stopped=counts["stopped"],
+        scheduled=counts["scheduled"],
+        run_queue=counts["run_queue"],
+        handled=counts["handled"],
+        failed=counts["failed"],
+        busy_seconds=counts["busy_ns"] / 1e9,
+        clusters=tuple(_cluster(core) for core in runtime.clusters()),
+    )
+
+
+def _process(core: ProcessCore) -> ProcessStats:
+    return ProcessStats(
+        name=core.name,
+        handled=core.handled,
+        failed=core.failed,
+        busy_seconds=core.busy_ns / 1e9,
+        queued=core.queued(),
+        restarts=core.restarts,
+        stopped=core.stopped,
+    )
+
+
+def _cluster(core: ClusterCore) -> ClusterStats:
     return ClusterStats(
+        name=core.name,
+        strategy=core.strategy,
         queued=core.queued(),
         in_flight=core.in_flight(),
-        members=tuple(process_stats(member) for member in cluster.members),
+        members=tuple(_process(member) for member in core.members),
     )

@@ -97,9 +97,9 @@ BAD_INPUTS = {
         + "def outer() -> None:\n    @async_class\n    class W:\n        def foo(self) -> None: ...\n",
         "6:11: error: async class 'W' must be defined at module level",
     ),
-    "decorator called": (
-        HEADER + "@async_class()\nclass W:\n    def foo(self) -> None: ...\n",
-        "4:1: error: write @async_class without parentheses",
+    "decorator called with a positional argument": (
+        HEADER + "@async_class(1)\nclass W:\n    def foo(self) -> None: ...\n",
+        "4:14: error: @async_class takes keyword options only",
     ),
     "no messages": (
         HEADER + "@async_class\nclass W:\n    def _hidden(self) -> None: ...\n",
@@ -154,6 +154,263 @@ def test_all_diagnostics_are_reported_and_good_files_are_still_generated(tmp_pat
     ]
     assert (tmp_path / "good_actors.py").exists()
     assert not (tmp_path / "a_actors.py").exists()
+
+
+# -- @async_class options and @route ---------------------------------------------------------
+
+ROUTED = "from actorgen.runtime import async_class, route\n\n\n@async_class\nclass W:\n"
+
+
+def _routed(*lines: str) -> str:
+    """A module whose class `W` starts on line 5 and has `lines` (indented) from line 6."""
+    return ROUTED + "".join(f"    {line}\n" for line in lines)
+
+
+# Each source and its exact diagnostics, as `line:col: error: message` (path prefixed).
+DECORATOR_DIAGNOSTICS = {
+    "async_class with a positional argument": (
+        HEADER + '@async_class("restart")\nclass W:\n    def foo(self) -> None: ...\n',
+        [
+            '4:14: error: @async_class takes keyword options only (such as supervision="restart"); '
+            "a positional argument is not an option"
+        ],
+    ),
+    "async_class with unpacked options": (
+        HEADER + "OPTIONS = {}\n@async_class(*(), **OPTIONS)\nclass W:\n"
+        "    def foo(self) -> None: ...\n",
+        [
+            "5:14: error: @async_class options must be written out as keyword arguments, "
+            "not unpacked with '*'",
+            "5:19: error: @async_class options must be written out as keyword arguments, "
+            "not unpacked with '**'",
+        ],
+    ),
+    "unknown strategy": (
+        _routed('@route("fastest")', "def foo(self) -> None: ..."),
+        [
+            "6:12: error: unknown @route strategy 'fastest' on W.foo; the strategies are "
+            "'balanced', 'round_robin' and 'broadcast' (or key=\"<parameter>\" for key affinity)"
+        ],
+    ),
+    "unknown strategy by keyword": (
+        _routed('@route(strategy="key")', "def foo(self, a: int) -> None: ..."),
+        [
+            "6:21: error: unknown @route strategy 'key' on W.foo; the strategies are "
+            "'balanced', 'round_robin' and 'broadcast' (or key=\"<parameter>\" for key affinity)"
+        ],
+    ),
+    "strategy and key": (
+        _routed('@route("balanced", key="a")', "def foo(self, a: int) -> None: ..."),
+        ['6:5: error: @route on W.foo takes a strategy or key="<parameter>", not both'],
+    ),
+    "neither strategy nor key": (
+        _routed("@route()", "def foo(self, a: int) -> None: ..."),
+        [
+            "6:5: error: @route on W.foo needs a strategy ('balanced', 'round_robin' or "
+            "'broadcast') or key=\"<parameter>\""
+        ],
+    ),
+    "route without arguments": (
+        _routed("@route", "def foo(self, a: int) -> None: ..."),
+        [
+            "6:5: error: @route on W.foo needs a strategy ('balanced', 'round_robin' or "
+            "'broadcast') or key=\"<parameter>\""
+        ],
+    ),
+    "strategy that is not a literal": (
+        "STRATEGY = 'balanced'\n" + _routed("@route(STRATEGY)", "def foo(self) -> None: ..."),
+        [
+            "7:12: error: the strategy of @route on W.foo must be a string literal, "
+            "so that the generator can read it"
+        ],
+    ),
+    "key that is not a literal": (
+        _routed('@route(key=f"a")', "def foo(self, a: int) -> None: ..."),
+        [
+            "6:16: error: the key of @route on W.foo must be a string literal, "
+            "so that the generator can read it"
+        ],
+    ),
+    "unpacked route arguments": (
+        _routed('@route(**{"key": "a"})', "def foo(self, a: int) -> None: ..."),
+        [
+            "6:12: error: the arguments of @route on W.foo must be string literals, "
+            "not unpacked with '**', so that the generator can read them"
+        ],
+    ),
+    "a second positional argument": (
+        _routed('@route("balanced", "a")', "def foo(self, a: int) -> None: ..."),
+        ["6:24: error: @route on W.foo takes one positional argument, the strategy"],
+    ),
+    "an unknown argument": (
+        _routed('@route(keys="a")', "def foo(self, a: int) -> None: ..."),
+        [
+            "6:12: error: @route on W.foo has no argument 'keys'; it takes a strategy or "
+            'key="<parameter>"'
+        ],
+    ),
+    "key naming no parameter": (
+        _routed('@route(key="usr")', "def foo(self, user: str, /, page: str, *, n: int) -> None: ..."),
+        [
+            "6:16: error: @route key 'usr' names no parameter of W.foo; its parameters are "
+            "'user', 'page' and 'n'"
+        ],
+    ),
+    "key on a method without parameters": (
+        _routed('@route(key="a")', "def foo(self) -> None: ..."),
+        ["6:16: error: @route key 'a' names no parameter of W.foo; it has no parameter to route by"],
+    ),
+    "key naming self": (
+        _routed('@route(key="self")', "def foo(self, a: int) -> None: ..."),
+        [
+            "6:16: error: @route key 'self' names the receiver of W.foo, not a parameter; "
+            "its parameters are 'a'"
+        ],
+    ),
+    "key naming *args": (
+        _routed('@route(key="args")', "def foo(self, *args: int) -> None: ..."),
+        [
+            "6:16: error: @route key 'args' names *args of W.foo; a key must be a single "
+            "parameter, not *args or **kwargs"
+        ],
+    ),
+    "key naming **kwargs": (
+        _routed('@route(key="kwargs")', "def foo(self, **kwargs: int) -> None: ..."),
+        [
+            "6:16: error: @route key 'kwargs' names **kwargs of W.foo; a key must be a single "
+            "parameter, not *args or **kwargs"
+        ],
+    ),
+    "two routes": (
+        _routed('@route("balanced")', '@route("broadcast")', "def foo(self) -> None: ..."),
+        ["7:5: error: message W.foo has more than one @route; keep one"],
+    ),
+    "route on a private method": (
+        _routed('@route("balanced")', "def _foo(self) -> None: ...", "def bar(self) -> None: ..."),
+        [
+            "6:5: error: @route applies to messages, and W._foo is private (its name starts "
+            "with '_')"
+        ],
+    ),
+    "route on a dunder method": (
+        _routed('@route("balanced")', "def __call__(self) -> None: ...", "def bar(self) -> None: ..."),
+        ["6:5: error: @route applies to messages, and W.__call__ is a special method"],
+    ),
+    "route on __init__": (
+        _routed('@route("balanced")', "def __init__(self) -> None: ...", "def bar(self) -> None: ..."),
+        ["6:5: error: @route applies to messages, and W.__init__ is a special method"],
+    ),
+    "route on a staticmethod": (
+        _routed(
+            '@route("balanced")', "@staticmethod", "def foo() -> None: ...", "def bar(self) -> None: ..."
+        ),
+        ["6:5: error: @route applies to messages, and W.foo is a staticmethod"],
+    ),
+    "route on a classmethod": (
+        _routed(
+            "@classmethod", '@route("balanced")', "def foo(cls) -> None: ...", "def bar(self) -> None: ..."
+        ),
+        ["7:5: error: @route applies to messages, and W.foo is a classmethod"],
+    ),
+    "route on a property": (
+        _routed(
+            '@route("balanced")', "@property", "def foo(self) -> int: ...", "def bar(self) -> None: ..."
+        ),
+        ["6:5: error: @route applies to messages, and W.foo is a property"],
+    ),
+    "route on an overload": (
+        "from typing import overload\n"
+        + _routed(
+            "@overload",
+            '@route("broadcast")',
+            "def foo(self, a: int) -> int: ...",
+            "@overload",
+            "def foo(self, a: str) -> str: ...",
+            "def foo(self, a: int | str) -> int | str: ...",
+        ),
+        [
+            "8:5: error: @route on an @overload of W.foo; put it on the implementation "
+            "(the definition without @overload), where it applies to every overload"
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DECORATOR_DIAGNOSTICS))
+def test_decorator_arguments_get_exact_diagnostics(case: str, tmp_path: Path) -> None:
+    source, expected = DECORATOR_DIAGNOSTICS[case]
+    path = write(tmp_path / "mod.py", source)
+    write(tmp_path / "good.py", GOOD)
+    run = run_cli(tmp_path)
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    assert errors(run) == [f"{path}:{line}" for line in expected]
+    assert not (tmp_path / "mod_actors.py").exists()
+    assert (tmp_path / "good_actors.py").exists()
+
+
+def test_async_class_options_do_not_change_the_generated_code(tmp_path: Path) -> None:
+    options = '@async_class(supervision="restart", capacity=10, when_full="raise", full_timeout=1.5, dedicated_thread=True)'
+    write(tmp_path / "plain" / "mod.py", GOOD)
+    write(tmp_path / "options" / "mod.py", GOOD.replace("@async_class", options))
+    write(tmp_path / "empty" / "mod.py", GOOD.replace("@async_class", "@async_class()"))
+    assert run_cli(tmp_path).code == 0
+    plain = (tmp_path / "plain" / "mod_actors.py").read_text()
+    assert (tmp_path / "options" / "mod_actors.py").read_text() == plain
+    assert (tmp_path / "empty" / "mod_actors.py").read_text() == plain
+
+
+def test_route_is_matched_by_qualified_name(tmp_path: Path) -> None:
+    write(
+        tmp_path / "mod.py",
+        """\
+        import actorgen.runtime as ag
+        from actorgen.runtime import async_class, route as by
+
+
+        @ag.async_class(capacity=4)
+        class W:
+            @ag.route("round_robin")
+            def foo(self) -> int: ...
+
+            @by(key="a")
+            def bar(self, a: str) -> None: ...
+        """,
+    )
+    run = run_cli(tmp_path)
+    assert run.code == 0, run.err
+    text = (tmp_path / "mod_actors.py").read_text()
+    assert "return self._core.ask_round_robin(WFooMessage())" in text
+    assert "self._core.tell_keyed(WBarMessage(a), a)" in text
+    assert 'WBarMessage: _actorgen.Route("key", "a"),' in text
+
+
+def test_a_source_name_like_a_cluster_attribute_is_aliased(tmp_path: Path) -> None:
+    # In the cluster facade's body, `_routes` and `_process_type` are its attributes.
+    write(
+        tmp_path / "mod.py",
+        "class _routes: ...\n\n\n"
+        + _routed('@route("broadcast")', "def foo(self, r: _routes) -> int: ..."),
+    )
+    run = run_cli(tmp_path)
+    assert run.code == 0, run.err
+    text = (tmp_path / "mod_actors.py").read_text()
+    assert "from mod import W, _routes as __routes" in text
+    assert "def foo(self, r: __routes) -> tuple[_actorgen.Future[int], ...]:" in text
+
+
+def test_a_route_of_another_module_is_just_a_decorator(tmp_path: Path) -> None:
+    write(
+        tmp_path / "mod.py",
+        HEADER + "def route(f: object) -> object: ...\n@async_class\nclass W:\n"
+        '    @route\n    def foo(self) -> None: ...\n',
+    )
+    assert errors(run_cli(tmp_path)) == [
+        f"{tmp_path / 'mod.py'}:7:5: error: message W.foo is decorated; a decorator can change "
+        "what the method takes and returns, so messages may only be decorated with @route, "
+        "@overload, @override, @final or @deprecated (call a decorated private method from a "
+        "plain one)"
+    ]
 
 
 def test_several_errors_in_one_file_are_all_reported(tmp_path: Path) -> None:

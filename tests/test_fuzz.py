@@ -4,11 +4,13 @@ Hypothesis writes source modules with random async classes: random class, method
 parameter names (mixed with awkward ones such as ``type``, ``self``, ``cls``, ``n``,
 ``range`` or ``message``), every parameter kind, annotations (builtins, imported and
 module-level types, forward references, a type variable) or none, defaults that name
-module constants, tells and asks, generic and plain classes. For each module:
+module constants, tells and asks, generic and plain classes, messages with and without
+``@route`` (every strategy, and keys taken from random parameters). For each module:
 
 - the generator reports no diagnostic, and its output compiles;
 - every message, sent with sample arguments to a process and to a cluster, reaches the
-  user's method with exactly those arguments (defaults filled in), and asks reply;
+  user's method with exactly those arguments (defaults filled in), and asks reply (a
+  broadcast reaches, and replies from, every member of the cluster);
 - afterwards, one ``mypy --strict`` run and one pyright (basedpyright, pyright's strict
   rules) run check all the generated modules together.
 
@@ -48,6 +50,7 @@ class Type:
     default: str | None
     sample: str
     generic: bool = False  # uses the class's type variable T
+    hashable: bool = True  # the sample can be a routing key
 
 
 TYPES = [
@@ -58,16 +61,16 @@ TYPES = [
     Type("bytes", "b''", "b'x'"),
     Type("int | None", "None", "3"),
     Type("Optional[str]", "None", "'o'"),
-    Type("list[int]", None, "[1, 2]"),
-    Type("dict[str, int]", None, "{'a': 1}"),
+    Type("list[int]", None, "[1, 2]", hashable=False),
+    Type("dict[str, int]", None, "{'a': 1}", hashable=False),
     Type("tuple[int, ...]", "()", "(1, 2)"),
     Type("Point", "ORIGIN", "Point(1, 2)"),
     Type("'Point'", "ORIGIN", "Point(3, 4)"),
-    Type("list['Point']", None, "[Point(0, 1)]"),
+    Type("list['Point']", None, "[Point(0, 1)]", hashable=False),
     Type("date", None, "date(2020, 1, 2)"),
     Type(None, "None", "'anything'"),
     Type("T", None, "7", generic=True),
-    Type("list[T]", None, "[7, 8]", generic=True),
+    Type("list[T]", None, "[7, 8]", generic=True, hashable=False),
 ]
 REPLIES = [t for t in TYPES if t.text is not None and not t.generic]
 # Names that collide with what generated code uses or with builtins and types.
@@ -112,6 +115,11 @@ class MethodSpec:
     reply: Type | None  # None: a tell
     omit_defaults: bool  # calls leave out the parameters that have defaults
     extra_args: int  # how many values a call passes to *args / **kwargs
+    route: str | None = None  # the arguments of its ``@route(...)``: ``"broadcast"``...
+
+    @property
+    def broadcast(self) -> bool:
+        return self.route == '"broadcast"'
 
 
 @dataclass(frozen=True)
@@ -154,9 +162,11 @@ def params(draw: st.DrawFn, generic: bool, min_size: int) -> tuple[ParamSpec, ..
 def methods(draw: st.DrawFn, name: str, generic: bool) -> MethodSpec:
     reply = None if name == "__init__" else draw(st.none() | st.sampled_from(REPLIES))
     min_size = 0 if name == "__init__" else 1
-    return MethodSpec(
-        name, draw(params(generic, min_size)), reply, draw(st.booleans()), draw(st.integers(0, 2))
-    )
+    drawn = draw(params(generic, min_size))
+    keys = [p.name for p in drawn if "*" not in p.kind and p.type.hashable]
+    routes = ['"balanced"', '"round_robin"', '"broadcast"', *(f"key={k!r}" for k in keys)]
+    route = None if name == "__init__" else draw(st.none() | st.sampled_from(routes))
+    return MethodSpec(name, drawn, reply, draw(st.booleans()), draw(st.integers(0, 2)), route)
 
 
 @st.composite
@@ -197,6 +207,8 @@ def _method_source(method: MethodSpec) -> str:
         parts.append(f"{star}{p.name}{_annotation(p)}{default}")
     if method.params and method.params[-1].kind == "positional-only":
         parts.append("/")
+    # `route` under a private alias: a message named `route` would hide the decorator.
+    decorator = f"@_route({method.route})\n" if method.route is not None else ""
     if method.reply is None:
         returns, body = " -> None", ""
     else:
@@ -205,7 +217,7 @@ def _method_source(method: MethodSpec) -> str:
         body = f"\n    return SAMPLES[{REPLIES.index(method.reply)}]  # type: ignore[no-any-return]"
     arguments = ", ".join(f"{p.name!r}: {p.name}" for p in method.params)
     return (
-        f"def {method.name}({', '.join(parts)}){returns}:\n"
+        f"{decorator}def {method.name}({', '.join(parts)}){returns}:\n"
         f"    RECORDED.append(({method.name!r}, {{{arguments}}})){body}\n"
     )
 
@@ -217,6 +229,7 @@ def source(specs: tuple[ClassSpec, ...]) -> str:
         "from typing import Generic, Optional, TypeVar",
         "",
         "from actorgen.runtime import async_class",
+        "from actorgen.runtime import route as _route",
         "",
         "RECORDED: list[tuple[str, dict[str, object]]] = []",
         "DEFAULT_INT = 7",
@@ -333,12 +346,14 @@ def _round_trip(package: str, specs: tuple[ClassSpec, ...]) -> None:
                     args, kwargs = sample_call(message, user)
                     for facade in (process, cluster):
                         reply = getattr(facade, message.name)(*args, **kwargs)
+                        handlers = 2 if facade is cluster and message.broadcast else 1
                         if message.reply is None:
                             assert reply is None
                         else:
                             wanted = user.SAMPLES[REPLIES.index(message.reply)]
-                            assert reply.result(timeout=10) == wanted
-                        expected.append(expected_record(cls, message, args, kwargs))
+                            replies = reply if handlers == 2 else (reply,)
+                            assert [r.result(timeout=10) for r in replies] == [wanted] * handlers
+                        expected += [expected_record(cls, message, args, kwargs)] * handlers
     finally:
         for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:
             del sys.modules[name]

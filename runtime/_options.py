@@ -1,0 +1,102 @@
+"""`ProcessOptions`: supervision, mailbox bounds and threading of a process.
+
+A process's options come from its class (``@async_class(...)``), overridden by the
+innermost ``with spawn_options(...)`` around its `spawn`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
+
+__all__ = [
+    "ProcessOptions",
+    "Supervision",
+    "WhenFull",
+    "check_bound",
+    "options_for",
+    "spawn_options",
+]
+
+Supervision = Literal["resume", "restart", "stop"]
+WhenFull = Literal["block", "raise"]
+
+_SUPERVISION = ("resume", "restart", "stop")
+_WHEN_FULL = ("block", "raise")
+
+
+def check_bound(capacity: int | None, when_full: str, full_timeout: float | None) -> None:
+    """Raise `ValueError` for a queue bound that cannot work."""
+    if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
+        raise ValueError(f"capacity must be a positive int or None, not {capacity!r}")
+    if when_full not in _WHEN_FULL:
+        raise ValueError(f"when_full must be 'block' or 'raise', not {when_full!r}")
+    if full_timeout is not None and full_timeout < 0:
+        raise ValueError(f"full_timeout must be >= 0 or None, not {full_timeout!r}")
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """How a process is supervised, bounded and threaded.
+
+    - `supervision`: when a handler raises, ``"resume"`` goes on with the same instance;
+      ``"restart"`` replaces it with a fresh one made from the spawn arguments; ``"stop"``
+      stops the process. In every case the failure is reported (an ask's future gets the
+      exception, a tell goes to the runtime's `on_error`), never retried.
+    - `capacity`: at most this many messages wait in the direct mailbox (None: unbounded).
+      A sender to a full mailbox blocks (`when_full="block"`, for up to `full_timeout`
+      seconds, forever if None) or gets `QueueFull` at once (`when_full="raise"`).
+    - `dedicated_thread`: the process runs on a thread of its own instead of the shared
+      pool, for handlers that block for long.
+    """
+
+    supervision: Supervision = "resume"
+    capacity: int | None = None
+    when_full: WhenFull = "block"
+    full_timeout: float | None = None
+    dedicated_thread: bool = False
+
+    def __post_init__(self) -> None:
+        if self.supervision not in _SUPERVISION:
+            raise ValueError(
+                f"supervision must be 'resume', 'restart' or 'stop', not {self.supervision!r}"
+            )
+        check_bound(self.capacity, self.when_full, self.full_timeout)
+
+
+DEFAULT_OPTIONS = ProcessOptions()
+_overrides: ContextVar[dict[str, Any] | None] = ContextVar("actorgen_spawn_options", default=None)
+_NAMES = frozenset(f.name for f in fields(ProcessOptions))
+
+
+@contextmanager
+def spawn_options(**overrides: Any) -> Iterator[None]:
+    """Override the options of the processes spawned inside the block.
+
+    ::
+
+        with spawn_options(supervision="restart", capacity=100):
+            pool = WorkerCluster.spawn(4, "w")
+
+    Takes the fields of `ProcessOptions`; nested blocks combine, the inner one winning.
+    """
+    unknown = set(overrides) - _NAMES
+    if unknown:
+        raise TypeError(f"unknown spawn options {sorted(unknown)}; known: {sorted(_NAMES)}")
+    merged = {**(_overrides.get() or {}), **overrides}
+    replace(DEFAULT_OPTIONS, **merged)  # validate now, at the `with`, not at each spawn
+    token = _overrides.set(merged)
+    try:
+        yield
+    finally:
+        _overrides.reset(token)
+
+
+def options_for(instance: object) -> ProcessOptions:
+    """The options of a new process that owns `instance`."""
+    base: ProcessOptions = getattr(type(instance), "__actorgen_options__", DEFAULT_OPTIONS)
+    overrides = _overrides.get()
+    return replace(base, **overrides) if overrides else base
