@@ -434,6 +434,8 @@ class ClusterCore:
                 self._leaving.add(member)
             if self.joiners:
                 self._joined.notify_all()
+            if self.blocked:  # a sender may wait for room in this seat: it re-routes
+                self._room.notify_all()
 
     def _evacuate(self, seat: Seat) -> None:
         """Re-route what waits in a removed seat; give its member back its broadcasts."""

@@ -131,7 +131,8 @@ class ProcessCore:
         self.failed = 0
         self.restarts = 0
         self.busy_ns = 0
-        self._make = make
+        # Kept only where a restart needs it: it holds the spawn arguments alive.
+        self._make = make if options.supervision == "restart" else None
         self._instance = instance
         self._dispatch = dispatch
         self._lock = Lock()
@@ -493,6 +494,7 @@ class ProcessCore:
             self.stop(f"a handler raised {type(error).__name__}: {error}")
             return
         try:
+            assert self._make is not None  # kept for every process that may restart
             self._instance = self._make()
         except BaseException as broken:
             self.runtime.report(self.name, "restart", broken)

@@ -41,8 +41,10 @@ if TYPE_CHECKING:
     from ._process import ProcessCore
 
 # How often the monitor looks for blocked pool threads, in seconds. A thread that stays in
-# one run for a whole tick while processes wait counts as blocked.
+# one run for a whole tick while processes wait counts as blocked. While no process has
+# work, the monitor looks less often: an idle program should not wake up 200 times a second.
 TICK = 0.005
+IDLE_TICK = 0.05
 
 __all__ = [
     "Failure",
@@ -176,6 +178,7 @@ class Runtime:
         with self._lock:
             for _ in range(target):
                 self._start_pool_thread()
+        self._halt = threading.Event()  # set by shutdown: the monitor ends at once
         self._monitor = threading.Thread(target=self._watch, name=f"{name}-monitor", daemon=True)
         self._monitor.start()
 
@@ -352,8 +355,7 @@ class Runtime:
 
     def _watch(self) -> None:
         """The monitor: start backup threads while pool threads block (module docstring)."""
-        while not self.stopping:
-            time.sleep(TICK)
+        while not self._halt.wait(TICK if self._scheduled else IDLE_TICK):
             if self.runq.empty():
                 continue
             with self._lock:
@@ -430,6 +432,7 @@ class Runtime:
             self.stopping = True  # under the lock: the monitor starts no thread after this
             workers = [*self._pool, *self._dedicated]
             blocked = list(self._blocked)
+        self._halt.set()
         for room in blocked:  # senders waiting on full queues raise RuntimeStopped now
             with room:
                 room.notify_all()

@@ -82,3 +82,16 @@ def test_a_process_outside_the_cluster_can_join_it(runtime: Runtime) -> None:
         cluster.sleep(0.001)
     assert outsider.call(lambda: cluster.join(timeout=PATIENCE)).result() is None
     assert cluster_stats(cluster).queued == 0
+
+
+def test_a_handler_can_wait_for_other_processes_even_on_a_one_thread_runtime() -> None:
+    """The handler holds the only pool thread while it waits; a backup thread runs the
+    processes it waits for (without one, this was a deadlock)."""
+    with Runtime(threads=1, name="single"):
+        cluster = WorkerCluster.spawn(2, "w")
+        outsider = WorkerProcess.spawn("o")
+        helper = WorkerProcess.spawn("h")
+        for _ in range(10):
+            cluster.foo(1)
+        assert outsider.call(lambda: cluster.join(timeout=PATIENCE)).result(PATIENCE) is None
+        assert outsider.call(lambda: helper.bar(2).result(PATIENCE)).result(PATIENCE) == 2
