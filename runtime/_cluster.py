@@ -384,7 +384,8 @@ class ClusterCore:
             self._idle.pop(member, None)
 
     def progress(self) -> None:
-        """A member finished a message while someone waits: a joiner or a blocked sender."""
+        """A member finished a message while someone waits: a blocked sender, or a joiner
+        (members call this for joiners only once the shared queue is empty)."""
         with self._lock:
             if self.blocked:
                 self._room.notify_all()

@@ -417,7 +417,9 @@ class ProcessCore:
                         future.set_result(result)
                 if cluster is not None:
                     self.handling = None
-                    if cluster.waiting:  # joiners or blocked senders
+                    # Blocked senders want to hear of every message; joiners only of an
+                    # empty shared queue (waking them earlier costs a lock per message).
+                    if cluster.waiting and (cluster.blocked or not cluster.pending):
                         cluster.progress()
                 elif self._blocked:
                     self._make_room()
