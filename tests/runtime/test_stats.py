@@ -63,3 +63,40 @@ def test_cluster_stats_show_each_members_share_and_busy_time(runtime: Runtime) -
     assert [m.name for m in members] == [process_stats(p).name for p in cluster.members]
     assert sum(m.handled for m in members) == 30
     assert all(m.handled > 0 and m.busy_seconds > 0 for m in members)
+
+
+def test_runtime_stats_add_up_every_process_and_list_every_cluster(runtime: Runtime) -> None:
+    from actorgen.runtime import runtime_stats, stop_process
+
+    cluster = WorkerCluster.spawn(2, "w")
+    loner = WorkerProcess.spawn("loner")
+    for _ in range(10):
+        cluster.foo(1)
+    loner.fail("x")
+    loner.bar(1).result()
+    cluster.join()
+    stop_process(loner)
+    stats = runtime_stats()
+    assert stats.name == "test-pool"
+    assert (stats.threads, stats.dedicated_threads) == (4, 0)
+    assert stats.pool_threads >= 4
+    assert (stats.processes, stats.stopped) == (2, 1)
+    assert (stats.handled, stats.failed) == (12, 1)
+    assert stats.busy_seconds > 0
+    assert [c.name for c in stats.clusters] == [cluster_stats(cluster).name]
+    assert stats.clusters[0].strategy == "balanced"
+    assert sum(m.handled for m in stats.clusters[0].members) == 10
+    assert runtime_stats(runtime).handled == 12  # the runtime given, or the current one
+
+
+def test_a_members_stats_show_restarts_and_that_it_stopped(runtime: Runtime) -> None:
+    from actorgen.runtime import spawn_options
+
+    with spawn_options(supervision="restart"):
+        restarting = WorkerProcess.spawn("r")
+    with spawn_options(supervision="stop"):
+        stopping = WorkerProcess.spawn("s")
+    restarting.explode("x").exception()
+    stopping.explode("x").exception()
+    assert (process_stats(restarting).restarts, process_stats(restarting).stopped) == (1, False)
+    assert (process_stats(stopping).restarts, process_stats(stopping).stopped) == (0, True)
