@@ -69,3 +69,15 @@ def test_the_spawn_benchmark_runs_on_a_tiny_count() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_sessions_example_reshards_without_losing_a_visit() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.sessions"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "60000 visits from 2000 users, 0 lost" in done.stdout

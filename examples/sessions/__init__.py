@@ -1,0 +1,1 @@
+"""A sharded session store: key affinity, broadcast, and resharding while traffic flows."""
