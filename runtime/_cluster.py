@@ -169,6 +169,14 @@ class ClusterCore:
             self.tell, self.ask = self.tell_round_robin, self.ask_round_robin
         else:
             self.tell, self.ask = self._tell_stealing, self._ask_stealing
+        # Check every member before the first joins: a refused cluster leaves no trace.
+        members = list(members)
+        if len({id(member) for member in members}) != len(members):
+            raise ValueError("a process can appear only once in a cluster")
+        for member in members:
+            self._check_runtime(member)
+            if member.stopped:
+                raise member.stopped_error()
         runtime.register_cluster(self)
         for member in members:
             self.add(member)
@@ -394,12 +402,15 @@ class ClusterCore:
 
     # -- membership ------------------------------------------------------------------------
 
-    def add(self, member: ProcessCore) -> None:
+    def _check_runtime(self, member: ProcessCore) -> None:
         if member.runtime is not self.runtime:
             raise ValueError(
                 f"{member.name} runs on another runtime than cluster {self.name}; "
                 "all members of a cluster must run on the same runtime"
             )
+
+    def add(self, member: ProcessCore) -> None:
+        self._check_runtime(member)
         with self._lock:
             if any(seat.member is member for seat in self.seats):
                 raise ValueError(f"{member.name} is already a member of cluster {self.name}")

@@ -174,3 +174,17 @@ def test_work_keeps_flowing_while_members_come_and_go(runtime: Runtime) -> None:
     assert len(totals) == 2000
     # Each reply is a member's running total: exactly 2,000 messages were handled.
     assert sum(member.bar(0).result(PATIENCE) for member in members) == 2000
+
+
+def test_a_refused_cluster_leaves_its_would_be_members_untouched(
+    runtime: Runtime, journal: Journal
+) -> None:
+    member = RecorderProcess.spawn("m", journal)
+    with pytest.raises(ValueError, match="only once"):
+        RecorderCluster([member, member])
+    assert member._core.clusters == ()  # white-box: it joined nothing
+    stopped = RecorderProcess.spawn("s", journal)
+    stop_process(stopped)
+    with pytest.raises(ProcessStopped):
+        RecorderCluster([member, stopped])
+    assert member._core.clusters == ()
