@@ -419,7 +419,8 @@ class ClusterCore:
         try:
             member.join_seat(seat)
         except BaseException:
-            self._unlink(seat)
+            with self._lock:
+                self._unlink(seat)
             raise
         if self.pending:  # work that waited for a member, maybe for a long time
             self._wake_one()
@@ -427,27 +428,36 @@ class ClusterCore:
     def remove(self, member: ProcessCore) -> None:
         """Take `member` out. It finishes the message it is handling; the messages waiting
         in its seat go to the others (broadcast copies stay with it: they were its own)."""
-        for seat in self.seats:
-            if seat.member is member:
-                break
-        else:
-            raise ValueError(f"{member.name} is not a member of cluster {self.name}")
-        self._unlink(seat)
+        with self._lock:
+            seat = next((s for s in self.seats if s.member is member), None)
+            if seat is None:
+                raise ValueError(f"{member.name} is not a member of cluster {self.name}")
+            self._unlink(seat)
         member.leave_seat(seat)
         self._evacuate(seat)
 
-    def _unlink(self, seat: Seat) -> None:
-        member = seat.member
+    def leave(self, seat: Seat) -> None:
+        """A stopping member leaves: as `remove`, but a seat that another thread removed
+        meanwhile is no error (stopping must never fail half-way)."""
         with self._lock:
-            self.seats = tuple(s for s in self.seats if s is not seat)
-            seat.removed = True
-            self._idle.pop(member, None)
-            if member.handling is self:
-                self._leaving.add(member)
-            if self.joiners:
-                self._joined.notify_all()
-            if self.blocked:  # a sender may wait for room in this seat: it re-routes
-                self._room.notify_all()
+            if seat.removed:
+                return
+            self._unlink(seat)
+        seat.member.leave_seat(seat)
+        self._evacuate(seat)
+
+    def _unlink(self, seat: Seat) -> None:
+        # Called with the lock held.
+        member = seat.member
+        self.seats = tuple(s for s in self.seats if s is not seat)
+        seat.removed = True
+        self._idle.pop(member, None)
+        if member.handling is self:
+            self._leaving.add(member)
+        if self.joiners:
+            self._joined.notify_all()
+        if self.blocked:  # a sender may wait for room in this seat: it re-routes
+            self._room.notify_all()
 
     def _evacuate(self, seat: Seat) -> None:
         """Re-route what waits in a removed seat; give its member back its broadcasts."""

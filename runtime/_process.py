@@ -283,7 +283,9 @@ class ProcessCore:
 
     def _set_seats(self, seats: tuple[Seat, ...]) -> None:
         self._seats = seats
-        self._seat = seats[0] if len(seats) == 1 else None
+        # The fast path of `run` serves one seat without work stealing; the rest rotates.
+        only = seats[0] if len(seats) == 1 else None
+        self._seat = only if only is not None and only.local is None else None
 
     @property
     def clusters(self) -> tuple[ClusterCore, ...]:
@@ -310,12 +312,15 @@ class ProcessCore:
         worker.since_ns = run_started = started = time.perf_counter_ns()
         runq = self.queue
         unsaved = 0  # tells handled but not yet added to self.handled
-        # The queues of the only seat, kept in locals while the seat stays the same.
+        # How the run ends, acted on last (in `finally`), once the counts are settled:
+        # from then on another thread may run this process.
+        requeue = sleep = False
+        # The queues of the only seat, kept in locals while the seat stays the same (typed
+        # Any: they are set before first use, which a type checker cannot follow here).
         last_seat: Seat | None = None
-        seat_cluster: ClusterCore | None = None
-        pinned: deque[Envelope] | None = None
-        shared: deque[Envelope] | None = None
-        local: deque[Envelope] | None = None
+        seat_cluster: Any = None
+        pinned: Any = None
+        shared: Any = None
         try:
             budget = BATCH
             while True:
@@ -323,7 +328,7 @@ class ProcessCore:
                     # Yield the thread only to processes that are waiting for one: handing
                     # a busy member to another thread costs an OS wake-up for nothing.
                     if not runq.empty():
-                        runtime.requeue(self)
+                        requeue = True
                         return
                     budget = BATCH
                     # Keep the stats fresh while a process runs on and on.
@@ -347,28 +352,23 @@ class ProcessCore:
                         seat_cluster = seat.cluster
                         pinned = seat.pinned
                         shared = seat_cluster.pending
-                        local = seat.local
-                    if mailbox and (cursor == 0 or not (shared or pinned or local)):
+                    if mailbox and (cursor == 0 or not (shared or pinned)):
                         try:
                             envelope = mailbox.popleft()
                             cursor = 1
                         except IndexError:  # stop_process() emptied it meanwhile
                             pass
-                    elif shared or pinned or local is not None:  # (stealing: look at all)
+                    elif shared or pinned:
                         self.handling = seat_cluster  # mark before taking: join() relies on it
-                        try:
-                            if seat.removed:  # see ClusterCore.remove
+                        if not seat.removed:  # (see ClusterCore.remove)
+                            try:  # noqa: SIM105 - suppress() costs a call per message
+                                envelope = pinned.popleft() if pinned else shared.popleft()
+                            except IndexError:  # another member (or a removal) took the last
                                 pass
-                            elif pinned:
-                                envelope = pinned.popleft()
-                            elif shared:
-                                envelope = shared.popleft()
-                            else:
-                                envelope = seat.cluster.steal(seat)
-                        except IndexError:  # another member (or a removal) took the last one
-                            pass
                         if envelope is None:
                             self.handling = None
+                            if seat_cluster.joiners:  # it may have seen our mark: tell it
+                                seat_cluster.progress()
                             if mailbox:
                                 try:
                                     envelope = mailbox.popleft()
@@ -387,7 +387,7 @@ class ProcessCore:
                 else:
                     envelope, cluster, cursor = self._take_rotating(cursor)
                 if envelope is None:
-                    self._sleep()
+                    sleep = True
                     return
                 if envelope.__class__ is tuple:
                     message, future = envelope
@@ -434,6 +434,10 @@ class ProcessCore:
             worker.handled += self.handled - handled_before
             worker.failed += self.failed - failed_before
             worker.busy_ns += ended - run_started
+            if requeue:
+                runtime.requeue(self)
+            elif sleep:
+                self._sleep()
 
     def _take_rotating(self, cursor: int) -> tuple[Envelope | None, ClusterCore | None, int]:
         """The next message of a member of several clusters, and the next cursor."""
@@ -459,6 +463,8 @@ class ProcessCore:
                     if envelope is not None:
                         return envelope, cluster, cursor
                     self.handling = None
+                    if cluster.joiners:  # it may have seen our mark: tell it
+                        cluster.progress()
         return None, None, cursor
 
     def _sleep(self) -> None:
@@ -520,7 +526,7 @@ class ProcessCore:
             if self._space is not None:
                 self._space.notify_all()
         for seat in self._seats:
-            seat.cluster.remove(self)
+            seat.cluster.leave(seat)  # no error if another thread removed it meanwhile
         self.runtime.process_stopped(self, idle)
         fail_all(self.runtime, self.name, drain(mailbox), self.stopped_error())
 

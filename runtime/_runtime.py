@@ -296,15 +296,22 @@ class Runtime:
 
     def _start_pool_thread(self) -> None:
         # Called with the lock held.
+        self._new_pool_thread().start()
+
+    def _new_pool_thread(self) -> threading.Thread:
+        """A pool thread, counted in the pool but not started yet. Called with the lock."""
         worker = Worker(self.runq, dedicated=False)
         self._pool.append(worker)
-        self._start(worker, f"{self.name}-{self._started}")
         self._started += 1
+        return self._thread(worker, f"{self.name}-{self._started - 1}")
 
     def _start(self, worker: Worker, name: str) -> None:
+        self._thread(worker, name).start()
+
+    def _thread(self, worker: Worker, name: str) -> threading.Thread:
         worker.thread = threading.Thread(target=self._work, args=(worker,), name=name)
         worker.thread.daemon = True
-        worker.thread.start()
+        return worker.thread
 
     def _work(self, worker: Worker) -> None:
         _current.set(self)
@@ -364,14 +371,17 @@ class Runtime:
                     if worker.process is None or worker.runs != worker.seen:
                         free += 1
                     worker.seen = worker.runs
-                while (
-                    free < self._target
-                    and len(self._pool) < self._max_threads
-                    and not self.stopping
-                ):
-                    self._start_pool_thread()
-                    self._backups += 1
-                    free += 1
+                if free >= self._target or self.stopping:
+                    continue
+                # Every process waiting now gets a thread, and `threads` stay free: the
+                # ones queued behind many blocked handlers wait one tick, not one tick per
+                # `threads` of them.
+                wanted = self._target - free + self.runq.qsize()
+                wanted = min(wanted, self._max_threads - len(self._pool))
+                backups = [self._new_pool_thread() for _ in range(wanted)]
+                self._backups += len(backups)
+            for thread in backups:  # outside the lock: starting a thread takes a while
+                thread.start()
 
     # -- observing -----------------------------------------------------------------------
 
@@ -438,7 +448,8 @@ class Runtime:
                 room.notify_all()
         for worker in workers:
             worker.queue.put(None)
-        threads = [w.thread for w in workers if w.thread is not None]
+        # A backup thread the monitor has not started yet ends on its own (None is queued).
+        threads = [w.thread for w in workers if w.thread is not None and w.thread.ident]
         threads.append(self._monitor)
         for thread in threads:
             if thread is not threading.current_thread():
