@@ -14,7 +14,9 @@ sender and the pool), so a profiler sees the hot path as the benchmark exercises
 
 Workloads: ``cluster-tells``, ``cluster-asks`` (50,000 outstanding per round),
 ``direct-tells``, ``direct-asks`` and ``handwritten-tells``/``handwritten-asks`` for
-comparison. Run from the repository root.
+comparison. The cluster workloads use the runtime's default strategy; ``--strategy KEY``
+picks another row of the suite's `STRATEGIES` (``work-stealing``, ``round-robin``). Run from
+the repository root.
 """
 
 from __future__ import annotations
@@ -32,13 +34,26 @@ from types import FrameType
 from typing import Any
 
 from suite.variants import Variant
-from suite.variants.actorgen_variant import STRATEGIES, ActorgenCluster, ActorgenDirect
+from suite.variants.actorgen_variant import (
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    ActorgenCluster,
+    ActorgenDirect,
+)
 from suite.variants.handwritten import Handwritten
 from suite.workload import WORKERS
 
+STRATEGY_KEYS = {strategy.key: strategy for strategy in STRATEGIES}
+strategy = STRATEGY_KEYS[DEFAULT_STRATEGY]  # --strategy changes it before the run
+
+
+def _cluster() -> Variant:
+    return ActorgenCluster(strategy)
+
+
 WORKLOADS: dict[str, tuple[Callable[[], Variant], str]] = {
-    "cluster-tells": (lambda: ActorgenCluster(STRATEGIES[0]), "tells"),
-    "cluster-asks": (lambda: ActorgenCluster(STRATEGIES[0]), "asks"),
+    "cluster-tells": (_cluster, "tells"),
+    "cluster-asks": (_cluster, "asks"),
     "direct-tells": (ActorgenDirect, "tells"),
     "direct-asks": (ActorgenDirect, "asks"),
     "handwritten-tells": (Handwritten, "tells"),
@@ -131,10 +146,18 @@ def main() -> None:
     parser.add_argument("workload", nargs="?", choices=sorted(WORKLOADS), default="cluster-tells")
     parser.add_argument("--seconds", type=float, default=5.0, help="how long to run (5)")
     parser.add_argument("--batch", type=int, default=50_000, help="messages per round (50,000)")
+    parser.add_argument(
+        "--strategy",
+        choices=sorted(STRATEGY_KEYS),
+        default=DEFAULT_STRATEGY,
+        help=f"cluster strategy of the cluster workloads ({DEFAULT_STRATEGY})",
+    )
     parser.add_argument("--cprofile", action="store_true", help="profile with cProfile")
     parser.add_argument("--top", type=int, default=25, help="functions to list (25)")
     parser.add_argument("--summarize", type=Path, help="summarize a py-spy raw file instead")
     args = parser.parse_args()
+    global strategy
+    strategy = STRATEGY_KEYS[args.strategy]
     if args.summarize is not None:
         summarize(args.summarize, args.top)
     elif args.cprofile:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import os
 import platform
 import shlex
@@ -24,7 +25,15 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from suite.harness import FULL, QUICK, Results, run_generator, run_spawn, run_suite
+from suite.harness import (
+    FULL,
+    QUICK,
+    Results,
+    run_generator,
+    run_spawn,
+    run_stats_cost,
+    run_suite,
+)
 from suite.report import load_results, write_report
 from suite.variants import PHASES, all_variants
 
@@ -63,6 +72,7 @@ def environment() -> dict[str, str]:
         "system": platform.platform(),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
         "actorgen": f"{version('actorgen')}, commit {git_commit()}",
+        "runtime sources": runtime_sources(),
         "actorgen pool threads": f"{pool} (the default Runtime)",
         "pykka": version("pykka"),
         "ray": version("ray"),
@@ -70,6 +80,17 @@ def environment() -> dict[str, str]:
         "libcst": version("libcst"),
         "load average (1 min) at start": f"{os.getloadavg()[0]:.2f}",
     }
+
+
+def runtime_sources() -> str:
+    """A digest of runtime/*.py as measured, and when the newest of them last changed."""
+    files = sorted((REPO / "runtime").glob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    newest = max((path.stat().st_mtime for path in files), default=0.0)
+    changed = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
+    return f"sha256 {digest.hexdigest()[:12]} (newest file {changed:%Y-%m-%d %H:%M:%S} UTC)"
 
 
 def git_commit() -> str:
@@ -106,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         "--phase", action="append", choices=PHASES, help="run only these figures (repeatable)"
     )
     parser.add_argument("--skip-spawn", action="store_true", help="do not run spawn_many.py")
+    parser.add_argument("--skip-stats", action="store_true", help="do not run stats_cost.py")
     parser.add_argument(
         "--skip-generator", action="store_true", help="do not run generator_speed.py"
     )
@@ -144,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_spawn:
         log("processes: spawn rate and heap per idle process")
         run_spawn(sizes, results, log)
+    if not args.skip_stats:
+        log("stats cost: cluster tells polled vs not, the price of runtime_stats()")
+        run_stats_cost(args.quick, results, log)
     if args.quick and not args.skip_generator:
         results.generator_note = "not run with --quick"
     elif not args.skip_generator:
@@ -155,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     results.environment = env
     path = write_report(results, args.out, command)
     log(f"wrote {path} ({time.perf_counter() - started:.0f} s)")
-    failed = bool(results.failures) or results.spawn_error is not None
+    failed = (
+        bool(results.failures)
+        or results.spawn_error is not None
+        or results.stats_cost_note is not None
+    )
     return 1 if failed else 0
 
 

@@ -35,7 +35,7 @@ import time
 import tracemalloc
 from typing import Any
 
-from actorgen.runtime import Future, Runtime, process_stats
+from actorgen.runtime import Future, Runtime, process_stats, runtime_stats
 from tiny import Counter
 from tiny_actors import CounterProcess
 
@@ -78,6 +78,9 @@ def time_phase(count: int, threads: int | None, quiet: bool = False) -> dict[str
         spawned = time.perf_counter() - started
         rss_idle = rss_bytes()
         threads_idle = threading.active_count()
+        stats = runtime_stats(runtime)
+        pool_now = stats.pool_threads + stats.dedicated_threads
+        processes_alive = stats.processes
 
         started = time.perf_counter()
         futures: list[Future[int]] = [process.ping(i) for i, process in enumerate(processes)]
@@ -103,7 +106,9 @@ def time_phase(count: int, threads: int | None, quiet: bool = False) -> dict[str
         "tell_drained_per_second": count / drained,
         "threads_before": threads_before,
         "threads_idle": threads_idle,
+        "runtime_threads": threads_idle - threads_before,
         "pool_threads": pool,
+        "pool_threads_idle": pool_now,
         "rss_grown_bytes": rss_grown,
         "rss_per_process_bytes": None if rss_grown is None else rss_grown / count,
         "peak_rss_bytes": peak_rss_bytes(),
@@ -115,9 +120,12 @@ def time_phase(count: int, threads: int | None, quiet: bool = False) -> dict[str
         print(rate("ask, until replied", count, asked), "  (one ask each, then every result())")
         print(rate("tell, send only", count, told))
         print(rate("tell, until drained", count, drained), "  (one tell each, then shutdown)")
+        others = threads_idle - threads_before - pool_now
         print(
             f"OS threads with {count:,} idle processes: {threads_idle} "
-            f"({threads_before} before the runtime started, {pool} pool threads)"
+            f"({threads_before} before the runtime started, {pool_now} pool threads"
+            + (f", {others} more of the runtime: its monitor" if others else "")
+            + ")"
         )
         if rss_grown is not None:
             print(
@@ -125,8 +133,11 @@ def time_phase(count: int, threads: int | None, quiet: bool = False) -> dict[str
                 f"{rss_grown / count:,.0f} bytes per process"
             )
         print(f"peak RSS after the timing phase: {mib(peak_rss_bytes())}")
-    if wrong or unhandled:
-        sys.exit(f"FAILED: {wrong} wrong replies, {unhandled} processes missed a message")
+    if wrong or unhandled or processes_alive != count:
+        sys.exit(
+            f"FAILED: {wrong} wrong replies, {unhandled} processes missed a message, "
+            f"runtime_stats() counted {processes_alive:,} of {count:,} processes"
+        )
     return figures
 
 

@@ -95,8 +95,14 @@ def spawn_options(**overrides: Any) -> Iterator[None]:
         _overrides.reset(token)
 
 
+_by_class: dict[type, ProcessOptions] = {}  # a miss of getattr() costs more than a spawn's lock
+
+
 def options_for(instance: object) -> ProcessOptions:
     """The options of a new process that owns `instance`."""
-    base: ProcessOptions = getattr(type(instance), "__actorgen_options__", DEFAULT_OPTIONS)
+    cls = type(instance)
+    base = _by_class.get(cls)
+    if base is None:
+        base = _by_class[cls] = getattr(cls, "__actorgen_options__", DEFAULT_OPTIONS)
     overrides = _overrides.get()
     return replace(base, **overrides) if overrides else base

@@ -210,14 +210,13 @@ class Runtime:
 
     def process_name(self, kind: str) -> str:
         """A readable, unique name for a new process of class `kind`: ``Worker-3``."""
-        with self._lock:
-            self._spawned += 1
-        return self.unique_name(kind)
+        return self.unique_name(kind, process=True)
 
-    def unique_name(self, kind: str) -> str:
+    def unique_name(self, kind: str, process: bool = False) -> str:
         with self._lock:
             number = self._names.get(kind, 0) + 1
             self._names[kind] = number
+            self._spawned += process
         return f"{kind}-{number}"
 
     def schedule(self, process: ProcessCore) -> None:

@@ -6,6 +6,7 @@ Nothing here looks at a time or a rate: the suite reports them, it never asserts
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,9 @@ CORE_ROWS = {
     "executor",
     "pykka-proxy",
     "pykka-ref",
-    "actorgen-cluster-pull",
+    "actorgen-cluster-balanced",
+    "actorgen-cluster-work-stealing",
+    "actorgen-cluster-round-robin",
     "actorgen-direct",
     "ray-pool",
 }
@@ -69,6 +72,25 @@ def test_the_quick_suite_writes_the_table_and_plots_listing_every_variant(tmp_pa
     assert len(verdicts) == 1 + 7  # the header and one row per performance target
     assert all(("met" in row) or ("not measured" in row) for row in verdicts[1:])
 
+    strategies = table.split("## Cluster strategies", 1)[1].split("\n## ", 1)[0]
+    for key in ("balanced", "work-stealing", "round-robin"):
+        label = next(
+            v["label"] for v in results["variants"] if v["key"] == f"actorgen-cluster-{key}"
+        )
+        assert f"| {label} |" in strategies
+    # The strategies are compared with the runtime's default one, and a verdict says which
+    # stays the default and why.
+    assert results["default_cluster"] in keys
+    assert any(
+        verdict in strategies for verdict in ("stays the default", "clearly beat", "**Mixed")
+    )
+    default = results["default_cluster"].removeprefix("actorgen-cluster-").replace("-", "_")
+    assert f"÷ `{default}`: tells/s" in strategies
+
+    stats = table.split("## Stats cost", 1)[1].split("\n## ", 1)[0]
+    assert results["stats_cost"]["polled_over_plain"] > 0
+    assert "polled every 1 ms ÷ not polled" in stats
+
     again = subprocess.run(
         [sys.executable, "bench/run.py", "--out", str(tmp_path), "--rewrite-report"],
         cwd=REPO,
@@ -77,6 +99,48 @@ def test_the_quick_suite_writes_the_table_and_plots_listing_every_variant(tmp_pa
         timeout=60,
     )
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_stats_cost_quick_runs_and_prints_its_ratio() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/stats_cost.py", "--quick"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    ratio = r"polled every 1 ms ÷ not polled: \d+\.\d{3}×"  # noqa: RUF001
+    assert re.search(ratio, done.stdout), done.stdout
+    price = r"one runtime_stats\(\) with 8 clusters × 8 members: [\d,.]+ µs"  # noqa: RUF001
+    assert re.search(price, done.stdout), done.stdout
+
+
+def test_runtime_ab_quick_compares_the_working_tree_with_a_revision() -> None:
+    inside = subprocess.run(
+        ["git", "rev-parse", "--verify", "HEAD:runtime"], cwd=REPO, capture_output=True
+    )
+    if inside.returncode != 0:
+        pytest.skip("not a git checkout with history: runtime_ab.py needs `git show`")
+    done = subprocess.run(
+        [sys.executable, "bench/runtime_ab.py", "--rev", "HEAD", "--quick"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for workload in (
+        "cluster-tells",
+        "cluster-asks",
+        "direct-tells",
+        "handwritten-tells",
+        "spawn",
+        "ask-each",
+        "tell-each",
+    ):
+        line = rf"^{workload} +\d+\.\d{{3}}×"  # noqa: RUF001
+        assert re.search(line, done.stdout, re.M), done.stdout
 
 
 def test_a_variant_whose_totals_do_not_add_up_is_reported_as_failed_not_measured(

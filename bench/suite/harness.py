@@ -8,10 +8,14 @@ One *run* is one variant on one phase: fresh workers, a short untimed warm-up, t
 part, then the totals are checked against what was sent (`workload.verify`) and the
 workers are stopped. A run whose totals or replies are wrong, or that raises, marks the
 variant as failed for that phase: the failure is reported instead of its figures, and the
-suite exits non-zero.
+suite exits non-zero. The one exception is a `RepeatableFailure` (the runtime missed waking
+a cluster's joiner, which only shows as a join that lasts its whole timeout): the run is
+counted in `Results.repeated`, listed in the report's notes and run again, up to `RETRIES`
+times, so one such bug does not cost a strategy its figures.
 
 Other figures come from scripts run as subprocesses: `spawn_many.py --json` (processes
-spawned per second, heap per idle process) and, when it exists, `generator_speed.py --json`.
+spawned per second, heap per idle process), `stats_cost.py --json` (what reading the stats
+costs a busy cluster) and, when it exists, `generator_speed.py --json`.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .variants import Variant
+from .variants import DEFAULT_CLUSTER, RETRIES, RepeatableFailure, Variant
 from .workload import (
     WORKERS,
     Expected,
@@ -39,7 +43,17 @@ from .workload import (
     verify,
 )
 
-__all__ = ["FULL", "QUICK", "Measurement", "Results", "Sizes", "run_suite"]
+__all__ = [
+    "FULL",
+    "QUICK",
+    "Measurement",
+    "Results",
+    "Sizes",
+    "run_generator",
+    "run_spawn",
+    "run_stats_cost",
+    "run_suite",
+]
 
 BENCH = Path(__file__).resolve().parent.parent
 
@@ -105,13 +119,20 @@ class Results:
     variants: list[dict[str, Any]]  # key, label, phases, skipped (reason or None)
     measurements: list[Measurement] = field(default_factory=list)
     failures: dict[str, dict[str, str]] = field(default_factory=dict)  # variant -> phase -> why
+    # Runs repeated after a `RepeatableFailure`: variant -> phase -> [why, ...], one per run.
+    repeated: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     durations: list[float] = field(default_factory=list)
     spawn: list[dict[str, Any]] = field(default_factory=list)
     spawn_error: str | None = None
     generator: Any = None
     generator_note: str | None = None
+    stats_cost: dict[str, Any] | None = None
+    stats_cost_note: str | None = None
     environment: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The cluster row of the runtime's default strategy when this was measured: the row the
+    # targets compare and other strategies are compared with ("" in older results.json).
+    default_cluster: str = ""
 
     def values(self, variant: str, phase: str, metric: str) -> dict[int, float]:
         """`metric` of `variant` on `phase`, by repeat; empty if it failed that phase."""
@@ -153,6 +174,7 @@ def run_suite(
             for variant in variants
         ],
         durations=skewed_durations(sizes.jobs, sizes.job_scale),
+        default_cluster=DEFAULT_CLUSTER,
     )
     active = [variant for variant in variants if skipped[variant.key] is None]
     for variant in variants:
@@ -184,27 +206,41 @@ def run_suite(
 def _run(
     variant: Variant, phase: str, repeat: int, sizes: Sizes, results: Results, log: Log
 ) -> Measurement | None:
-    gc.collect()  # garbage of the previous run is not this one's to collect
     threads_before = threading.active_count()
-    faulthandler.dump_traceback_later(sizes.run_timeout, exit=True)
-    try:
-        variant.start(WORKERS)
+    for attempt in range(RETRIES + 1):
+        gc.collect()  # garbage of the previous run is not this one's to collect
+        faulthandler.dump_traceback_later(sizes.run_timeout, exit=True)
         try:
-            measurement = _measure(variant, phase, repeat, sizes, results.durations)
+            variant.start(WORKERS)
+            try:
+                measurement = _measure(variant, phase, repeat, sizes, results.durations)
+            finally:
+                variant.stop()
+        except RepeatableFailure as error:
+            reason = f"{type(error).__name__}: {error}"
+            results.repeated.setdefault(variant.key, {}).setdefault(phase, []).append(reason)
+            if attempt < RETRIES:
+                log(f"  REPEATED {variant.label} on {phase}: {reason}")
+                continue
+            _failed(variant, phase, f"{reason} ({RETRIES + 1} runs in a row)", results, log)
+            return None
+        except Exception as error:
+            reason = f"{type(error).__name__}: {error}"
+            if not isinstance(error, VerificationError):
+                reason = f"raised {reason}"
+            _failed(variant, phase, reason, results, log)
+            return None
         finally:
-            variant.stop()
-    except Exception as error:
-        reason = f"{type(error).__name__}: {error}"
-        if not isinstance(error, VerificationError):
-            reason = f"raised {reason}"
-        results.failures.setdefault(variant.key, {})[phase] = reason
-        log(f"  FAILED {variant.label} on {phase}: {reason}")
-        return None
-    finally:
-        faulthandler.cancel_dump_traceback_later()
+            faulthandler.cancel_dump_traceback_later()
+        break
     _check_threads(variant, threads_before, results)
     log(f"  [{repeat + 1}/{sizes.repeats}] {phase:<7} {variant.label:<58} {_brief(measurement)}")
     return measurement
+
+
+def _failed(variant: Variant, phase: str, reason: str, results: Results, log: Log) -> None:
+    results.failures.setdefault(variant.key, {})[phase] = reason
+    log(f"  FAILED {variant.label} on {phase}: {reason}")
 
 
 def _measure(
@@ -320,6 +356,18 @@ def run_spawn(sizes: Sizes, results: Results, log: Log) -> None:
                 log(f"  FAILED spawn_many.py: {error}")
                 return
             results.spawn.append(data)
+
+
+def run_stats_cost(quick: bool, results: Results, log: Log) -> None:
+    """`stats_cost.py --json`: cluster tells polled vs not, the price of runtime_stats()."""
+    log("  stats_cost.py --json" + (" --quick" if quick else ""))
+    try:
+        results.stats_cost = _json_script(
+            BENCH / "stats_cost.py", ["--quick"] if quick else [], 1800
+        )
+    except ScriptError as error:
+        results.stats_cost_note = f"stats_cost.py --json failed: {error}"
+        log(f"  FAILED {results.stats_cost_note}")
 
 
 def run_generator(results: Results, log: Log) -> None:

@@ -22,7 +22,15 @@ from .harness import Measurement, Results, Sizes
 from .variants import BASELINE, DEFAULT_CLUSTER, PYKKA
 from .workload import WORKERS, lower_bound
 
-__all__ = ["Target", "load_results", "targets", "write_report"]
+__all__ = [
+    "Target",
+    "Versus",
+    "default_cluster",
+    "load_results",
+    "strategy_comparison",
+    "targets",
+    "write_report",
+]
 
 Pick = Callable[[Iterable[float]], float]
 
@@ -150,8 +158,19 @@ def heap_share(results: Results) -> dict[int, float]:
     return {count: statistics.median(values) for count, values in sorted(by_count.items())}
 
 
+def default_cluster(results: Results) -> str:
+    """The cluster row of the default strategy when `results` were measured."""
+    if results.default_cluster:
+        return results.default_cluster
+    # An older results.json: the default strategy's row was the first cluster row.
+    keys = [v["key"] for v in results.variants]
+    if DEFAULT_CLUSTER in keys:
+        return DEFAULT_CLUSTER
+    return next((key for key in keys if key.startswith("actorgen-cluster-")), DEFAULT_CLUSTER)
+
+
 def targets(results: Results) -> list[Target]:
-    cluster = DEFAULT_CLUSTER
+    cluster = default_cluster(results)
     over_bound = median(results.values(cluster, "skew", "over_bound").values())
     shares = heap_share(results)
     worst_share = max(shares.values()) if shares else None
@@ -216,6 +235,190 @@ def targets(results: Results) -> list[Target]:
             extra=largest,
         ),
     ]
+
+
+# -- cluster strategies ----------------------------------------------------------------------
+
+CLUSTER_PREFIX = "actorgen-cluster-"
+
+# The figures that decide the default strategy: (phase, metric, name, higher is better,
+# tie margin). A strategy is *clearly* better or worse on a figure when the median of its
+# paired ratios to the default row is beyond the margin and at least `CLEAR_SHARE` of the
+# repeats lean the same way; anything else is a tie.
+DECIDING: tuple[tuple[str, str, str, bool, float], ...] = (
+    ("tells", "rate", "tells/s", True, 0.05),
+    ("asks", "rate", "asks/s", True, 0.05),
+    ("skew", "makespan", "skewed makespan", False, 0.02),
+)
+CLEAR_SHARE = 0.75
+
+
+@dataclass(frozen=True)
+class Versus:
+    """One strategy row against the default strategy's row on one figure."""
+
+    figure: str
+    ratios: list[float]  # this row / the default row, one per repeat that measured both
+    higher_is_better: bool
+    margin: float
+
+    @property
+    def median(self) -> float | None:
+        return median(self.ratios)
+
+    @property
+    def outcome(self) -> str:
+        """``better``, ``worse``, ``tie`` or ``not measured`` (for this row)."""
+        mid = self.median
+        if mid is None:
+            return "not measured"
+        ups = sum(ratio > 1 for ratio in self.ratios) / len(self.ratios)
+        downs = sum(ratio < 1 for ratio in self.ratios) / len(self.ratios)
+        if mid >= 1 + self.margin and ups >= CLEAR_SHARE:
+            return "better" if self.higher_is_better else "worse"
+        if mid <= 1 - self.margin and downs >= CLEAR_SHARE:
+            return "worse" if self.higher_is_better else "better"
+        return "tie"
+
+    def shown(self, digits: int = 2) -> str:
+        if self.median is None:
+            return "–"
+        spread = f"{min(self.ratios):.{digits}f}–{max(self.ratios):.{digits}f}"
+        return f"{fmt_ratio(self.median, digits)} ({spread})"
+
+
+def strategy_rows(results: Results) -> list[dict[str, Any]]:
+    """The cluster rows, one per strategy, in row order."""
+    return [v for v in results.variants if v["key"].startswith(CLUSTER_PREFIX)]
+
+
+def strategy_comparison(results: Results, key: str) -> list[Versus]:
+    """Row `key` against the default strategy's row on every deciding figure."""
+    default = default_cluster(results)
+    return [
+        Versus(
+            name,
+            paired_ratios(results, key, default, phase, metric),
+            higher,
+            margin,
+        )
+        for phase, metric, name, higher, margin in DECIDING
+    ]
+
+
+def _strategy_name(key: str) -> str:
+    return key.removeprefix(CLUSTER_PREFIX).replace("-", "_")
+
+
+def strategy_verdict(results: Results) -> list[str]:
+    """Which strategy the measurements support as the default, and why, as paragraphs."""
+    default = default_cluster(results)
+    name = _strategy_name(default)
+    others = [v["key"] for v in strategy_rows(results) if v["key"] != default]
+    measured = results.values(default, "tells", "rate") or results.values(
+        default, "skew", "makespan"
+    )
+    if not others or not measured:
+        return ["_Not enough cluster rows measured to compare strategies._"]
+    lines = []
+    winners: dict[str, list[str]] = {}
+    losers: dict[str, list[str]] = {}
+    for key in others:
+        versus = strategy_comparison(results, key)
+        failed = results.failures.get(key, {})
+        parts = []
+        for (phase, *_), v in zip(DECIDING, versus, strict=True):
+            if phase in failed:
+                parts.append(f"{v.figure}: **FAILED** ({failed[phase]})")
+            else:
+                parts.append(f"{v.figure} {v.shown(3 if v.margin < 0.05 else 2)}: {v.outcome}")
+        repeated = results.repeated.get(key, {})
+        if repeated:
+            runs = ", ".join(f"{len(whys)} {phase}" for phase, whys in repeated.items())
+            parts.append(f"runs repeated after a runtime failure (see Notes): {runs}")
+        lines.append(f"- `{_strategy_name(key)}` ÷ `{name}`: " + "; ".join(parts) + ".")
+        winners[key] = [v.figure for v in versus if v.outcome == "better"]
+        # A figure a strategy failed counts against it: it is no default as measured.
+        losers[key] = [
+            v.figure if phase not in failed else f"{v.figure} (failed)"
+            for (phase, *_), v in zip(DECIDING, versus, strict=True)
+            if v.outcome == "worse" or phase in failed
+        ]
+    clear = [key for key in others if winners[key] and not losers[key]]
+    mixed = [key for key in others if winners[key] and losers[key]]
+    if clear:
+        who = ", ".join(f"`{_strategy_name(k)}` (on {', '.join(winners[k])})" for k in clear)
+        verdict = (
+            f"**{who} clearly beat{'s' if len(clear) == 1 else ''} `{name}` and lose"
+            f"{'s' if len(clear) == 1 else ''} on nothing.** By the rule below `{name}` should "
+            "not stay the default; the runtime still uses it until its owner changes the "
+            "default in `runtime/_cluster.py` (this report never does)."
+        )
+    elif mixed:
+        who = "; ".join(
+            f"`{_strategy_name(k)}` is better on {', '.join(winners[k])} and worse on "
+            f"{', '.join(losers[k])}"
+            for k in mixed
+        )
+        verdict = (
+            f"**Mixed: {who}.** `{name}` stays the default until the runtime's owner weighs "
+            "the trade-off; no strategy wins on every figure."
+        )
+    else:
+        differ = any(losers.values())
+        verdict = (
+            f"**`{name}` stays the default:** no other strategy is clearly better on any of "
+            f"{', '.join(figure for _, _, figure, _, _ in DECIDING)}"
+            + (
+                f"; where they differ clearly, `{name}` is the better one."
+                if differ
+                else "; they tie on every one."
+            )
+        )
+    rule = (
+        f"The rule: `{name}` stays the default only if it wins or ties on every deciding "
+        "figure. Clearly better or worse means the median of the paired ratios is beyond "
+        + ", ".join(f"±{margin:.0%} ({figure})" for _, _, figure, _, margin in DECIDING)
+        + f" and at least {CLEAR_SHARE:.0%} of the repeats lean the same way; anything else is "
+        "a tie."
+    )
+    return [verdict, "", *lines, "", rule]
+
+
+def _over(results: Results, key: str) -> float | None:
+    return median(results.values(key, "skew", "over_bound").values())
+
+
+def _strategies(results: Results) -> list[str]:
+    default = default_cluster(results)
+    rows = []
+    for v in strategy_rows(results):
+        key = v["key"]
+        if v["skipped"] is not None:
+            rows.append([v["label"], f"skipped: {v['skipped']}", "", "", "", ""])
+            continue
+        if key == default:
+            rows.append([v["label"], *(["reference"] * 4), fmt_ratio(_over(results, key), 3)])
+            continue
+        failed = results.failures.get(key, {})
+        versus = strategy_comparison(results, key)
+        cells = [
+            "**FAILED**" if phase in failed else figure.shown(3 if phase == "skew" else 2)
+            for (phase, *_), figure in zip(DECIDING, versus, strict=True)
+        ]
+        p50 = paired_ratios(results, key, default, "latency", "p50_us", min)
+        p50_cell = Versus("p50", p50, False, 0).shown() if "latency" not in failed else "**FAILED**"
+        over = _over(results, key)
+        rows.append([v["label"], cells[0], cells[1], p50_cell, cells[2], fmt_ratio(over, 3)])
+    header = [
+        "Strategy",
+        "tells/s ÷ default",
+        "asks/s ÷ default",
+        "ask p50 ÷ default",
+        "makespan ÷ default",
+        "makespan ÷ bound",
+    ]
+    return table(header, rows, "lrrrrr")
 
 
 # -- the Markdown ----------------------------------------------------------------------------
@@ -350,6 +553,55 @@ def _spawn(results: Results) -> list[str]:
     return table(header, rows, "rrrrrrrrr")
 
 
+def _stats_cost(results: Results) -> list[str]:
+    """The figures of `stats_cost.py --json`: what reading the stats costs."""
+    data = results.stats_cost
+    if data is None:
+        return [f"_{results.stats_cost_note or 'not measured'}_"]
+    lost = data.get("lost_per_poll_us")
+    rows = [
+        [
+            f"cluster tells/s polled every {data['interval_s'] * 1e3:g} ms ÷ not polled "
+            f"({data['strategy']}, {WORKERS} members, {data['tells']:,} tells per run)",
+            f"{data['polled_over_plain']:.3f}×",
+            f"{data['polled_over_plain_min']:.3f}× – {data['polled_over_plain_max']:.3f}×",
+        ],
+        [
+            "CPU time per tell (every thread, the poller's too), polled ÷ not polled",
+            f"{data['cpu_polled_over_plain']:.3f}×",
+            f"{data['cpu_polled_over_plain_min']:.3f}× – {data['cpu_polled_over_plain_max']:.3f}×",
+        ]
+        if "cpu_polled_over_plain" in data
+        else ["CPU time per tell, polled ÷ not polled", "not measured", ""],
+        [
+            "polls the thread really made while the cluster was busy, per second",
+            f"{data['polls_per_second']:,.0f}",
+            "",
+        ],
+        [
+            "workload time lost per poll ÷ one idle runtime_stats() + cluster_stats()",
+            "–"
+            if lost is None
+            else f"{lost / (data['runtime_stats_us'] + data['cluster_stats_us']):.2f}×"
+            if lost > 0
+            else "none: the polled runs were not slower",
+            "",
+        ],
+        [
+            f"one runtime_stats(), {data['clusters']} clusters × {data['members']} members, "
+            "in cluster tells (sent and handled)",
+            f"{data['runtime_stats_in_tells']:,.0f} tells",
+            f"{data['runtime_stats_us']:,.0f} µs",
+        ],
+        [
+            f"one cluster_stats() of {data['members']} members, in cluster tells",
+            f"{data['cluster_stats_in_tells']:,.1f} tells",
+            f"{data['cluster_stats_us']:,.1f} µs",
+        ],
+    ]
+    return table(["Figure", f"median of {data['repeats']}", "spread / absolute"], rows, "lrr")
+
+
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(value, dict):
         pairs = []
@@ -396,6 +648,7 @@ def _cell(value: Any) -> str:
 
 def markdown(results: Results, plots: list[str], command: str) -> str:
     sizes = results.sizes
+    default = _strategy_name(default_cluster(results))
     env = results.environment
     durations = results.durations
     lines = [
@@ -421,8 +674,8 @@ def markdown(results: Results, plots: list[str], command: str) -> str:
         "",
         "The baseline of every ratio is the hand-written pattern (one `queue.SimpleQueue`, "
         f"frozen dataclass messages, {WORKERS} threads looping `match q.get()`); for asks, "
-        "with a `concurrent.futures.Future` in each ask. The actorgen rows compared are the "
-        "cluster with its default strategy.",
+        "with a `concurrent.futures.Future` in each ask. The actorgen row compared is the "
+        f"cluster with the runtime's default strategy, `{default}`.",
         "",
         f"## Tells: `foo(a)`, {sizes.tells:,} per run, until all are handled",
         "",
@@ -464,6 +717,21 @@ def markdown(results: Results, plots: list[str], command: str) -> str:
     lines += [
         *_skew(results),
         "",
+        "## Cluster strategies: work stealing vs the shared queue",
+        "",
+        "The actorgen cluster rows of the tables above, each divided by the default "
+        f"strategy's row (`{default}`) from the same repeat: the median of the paired "
+        "ratios, with the lowest and highest repeat in brackets. `balanced`: one shared "
+        "queue, the next free member takes the next message. `work_stealing`: a queue per "
+        "member, filled in turn; a member with nothing to do takes the oldest waiting message "
+        "of another. `round_robin`: members in turn, no balancing at all, the reference for "
+        "what balancing buys on the skewed jobs. Higher is better for tells/s and asks/s, "
+        "lower for the round trip and the makespan.",
+        "",
+        *_strategies(results),
+        "",
+        *strategy_verdict(results),
+        "",
         "## Processes: spawn rate and heap per idle process (`bench/spawn_many.py`)",
         "",
         "Spawning processes of a tiny async class on an explicit runtime (timing without "
@@ -473,6 +741,16 @@ def markdown(results: Results, plots: list[str], command: str) -> str:
         *(_spawn(results) if results.spawn else []),
         *([f"_spawn_many.py failed: {results.spawn_error}_"] if results.spawn_error else []),
         *([] if results.spawn or results.spawn_error else ["_not measured_"]),
+        "",
+        "## Stats cost (`bench/stats_cost.py`)",
+        "",
+        "The per-message counters are always on; what costs is reading them. Each repeat "
+        "runs the cluster tells phase once plain and once while a thread calls "
+        "`runtime_stats()` and `cluster_stats()` every millisecond (which of the two goes "
+        "first alternates), then times single calls on an idle runtime. A call is also "
+        "given in cluster tells: the time of one tell of that repeat's plain run.",
+        "",
+        *_stats_cost(results),
         "",
         "## Generator speed (`bench/generator_speed.py --json`)",
         "",
@@ -484,6 +762,11 @@ def markdown(results: Results, plots: list[str], command: str) -> str:
             f"{_labels(results)[key]}: {phase} failed verification or raised: {why}"
             for key, phases in results.failures.items()
             for phase, why in phases.items()
+        ),
+        *(
+            f"{_labels(results)[key]}: {len(whys)} {phase} run(s) were run again after {whys[0]}"
+            for key, phases in results.repeated.items()
+            for phase, whys in phases.items()
         ),
         *results.warnings,
         *(

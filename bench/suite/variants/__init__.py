@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from ..workload import Totals
 from .actorgen_variant import DEFAULT_CLUSTER, ActorgenDirect, cluster_variants
-from .base import PHASES, Variant
+from .base import PHASES, RETRIES, RepeatableFailure, Variant
 from .executor import Executor
 from .handwritten import Handwritten, HandwrittenBareReply
 from .ray_variant import RayPool
@@ -20,7 +20,9 @@ __all__ = [
     "DEFAULT_CLUSTER",
     "PHASES",
     "PYKKA",
+    "RETRIES",
     "Missing",
+    "RepeatableFailure",
     "Variant",
     "all_variants",
 ]

@@ -20,10 +20,20 @@ from collections.abc import Sequence
 
 from ..workload import Totals
 
-__all__ = ["PHASES", "Variant"]
+__all__ = ["PHASES", "RETRIES", "RepeatableFailure", "Variant"]
 
 PHASES = ("tells", "asks", "latency", "skew")
 """What a variant can be measured on; `Variant.phases` says which apply to it."""
+
+
+RETRIES = 3
+"""Times a run that raised `RepeatableFailure` is run again before the phase fails."""
+
+
+class RepeatableFailure(Exception):
+    """A run went wrong in a way its figures do not show, and that a fresh run may not hit
+    (the runtime missed waking a joiner). The harness counts it, reports it in the notes
+    and runs the same run again, at most `RETRIES` times; only clean runs give figures."""
 
 
 class Variant(ABC):
