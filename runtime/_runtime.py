@@ -11,9 +11,10 @@ Blocking handlers
 -----------------
 A handler that blocks (sleep, socket I/O, a long computation) holds its thread while it
 blocks. So that it cannot starve other processes, a monitor thread looks at the pool every
-`TICK` seconds: when processes wait for a thread while pool threads have been inside the
-same run for a whole tick, it starts *backup threads* until `threads` threads are free
-again (as Inko's backup threads do), up to `max_threads` in all. When the blocked handlers
+`TICK` seconds: when processes wait for a thread while fewer than `threads` pool threads
+are free (one that stayed inside the same run for a whole tick is blocked), it starts a
+*backup thread* for every waiting process (as Inko's backup threads do), up to
+`max_threads` in all. When the blocked handlers
 return, threads beyond `threads` retire as soon as they are free. A process whose handlers
 block most of the time can also ask for a thread of its own
 (``@async_class(dedicated_thread=True)``), which it holds while it lives.
