@@ -116,6 +116,24 @@ def test_stats_cost_quick_runs_and_prints_its_ratio() -> None:
     assert re.search(price, done.stdout), done.stdout
 
 
+def test_blocking_quick_shows_backup_threads_beating_a_fixed_pool() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/blocking.py", "--quick", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    medians = json.loads(done.stdout)
+    with_backups = medians["backup threads (default)"]
+    without = medians["no backup threads"]
+    assert with_backups["backups"] > 0 and without["backups"] == 0
+    # A fixed pool of 4 works through 10 sleeps 4 at a time: the fast ask waits ~2 sleeps.
+    assert without["during"] > 1
+    assert with_backups["during"] < without["during"] / 4
+
+
 def test_runtime_ab_quick_compares_the_working_tree_with_a_revision() -> None:
     inside = subprocess.run(
         ["git", "rev-parse", "--verify", "HEAD:runtime"], cwd=REPO, capture_output=True
