@@ -1,8 +1,11 @@
-"""Shared test helpers: run the CLI in-process and capture what it prints."""
+"""Shared test helpers: run the CLI in-process, or a Python script or module in a child
+interpreter, and capture what they print."""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,3 +35,13 @@ def errors(run: Run) -> list[str]:
         for line in run.err.splitlines()
         if ": error: " in line and not line.startswith("actorgen:")
     ]
+
+
+def run_python(*args: str, timeout: float, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run ``python <args>`` in a child interpreter; fail the test, showing its output,
+    unless it exits 0."""
+    done = subprocess.run(
+        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, run_python
 
 BENCH = REPO / "bench"
 
@@ -45,14 +45,7 @@ def bench_on_path() -> Iterator[None]:
 
 
 def test_the_quick_suite_writes_the_table_and_plots_listing_every_variant(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/run.py", "--quick", "--out", str(tmp_path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_python("bench/run.py", "--quick", "--out", str(tmp_path), timeout=120)
 
     results = json.loads((tmp_path / "results.json").read_text())
     table = (tmp_path / "results.md").read_text()
@@ -91,25 +84,11 @@ def test_the_quick_suite_writes_the_table_and_plots_listing_every_variant(tmp_pa
     assert results["stats_cost"]["polled_over_plain"] > 0
     assert "polled every 1 ms ÷ not polled" in stats
 
-    again = subprocess.run(
-        [sys.executable, "bench/run.py", "--out", str(tmp_path), "--rewrite-report"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
+    run_python("bench/run.py", "--out", str(tmp_path), "--rewrite-report", timeout=60)
 
 
 def test_stats_cost_quick_runs_and_prints_its_ratio() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/stats_cost.py", "--quick"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_python("bench/stats_cost.py", "--quick", timeout=120)
     ratio = r"polled every 1 ms ÷ not polled: \d+\.\d{3}×"  # noqa: RUF001
     assert re.search(ratio, done.stdout), done.stdout
     price = r"one runtime_stats\(\) with 8 clusters × 8 members: [\d,.]+ µs"  # noqa: RUF001
@@ -117,14 +96,7 @@ def test_stats_cost_quick_runs_and_prints_its_ratio() -> None:
 
 
 def test_blocking_quick_shows_backup_threads_beating_a_fixed_pool() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/blocking.py", "--quick", "--json"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_python("bench/blocking.py", "--quick", "--json", timeout=120)
     medians = json.loads(done.stdout)
     with_backups = medians["backup threads (default)"]
     without = medians["no backup threads"]
@@ -140,14 +112,7 @@ def test_runtime_ab_quick_compares_the_working_tree_with_a_revision() -> None:
     )
     if inside.returncode != 0:
         pytest.skip("not a git checkout with history: runtime_ab.py needs `git show`")
-    done = subprocess.run(
-        [sys.executable, "bench/runtime_ab.py", "--rev", "HEAD", "--quick"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_python("bench/runtime_ab.py", "--rev", "HEAD", "--quick", timeout=120)
     for workload in (
         "cluster-tells",
         "cluster-asks",

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-from helpers import REPO, run_cli
+from helpers import REPO, run_cli, run_python
 
 
 def test_the_examples_are_up_to_date_with_the_generator() -> None:
@@ -15,14 +12,7 @@ def test_the_examples_are_up_to_date_with_the_generator() -> None:
 
 
 def test_the_inko_worker_example_runs_as_documented() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "examples.inko_workers"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_python("-m", "examples.inko_workers", timeout=60)
     assert "cluster.bar(50) replied" in done.stdout
     assert "Worker-1 handled" in done.stdout and "Worker-2 handled" in done.stdout
 
@@ -30,26 +20,12 @@ def test_the_inko_worker_example_runs_as_documented() -> None:
 def test_the_job_batch_example_runs_and_checks_its_results() -> None:
     if not (REPO / "examples" / "job_batch").exists():
         pytest.skip("no job_batch example")
-    done = subprocess.run(
-        [sys.executable, "-m", "examples.job_batch"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_python("-m", "examples.job_batch", timeout=120)
 
 
 def test_the_examples_pass_mypy_strict() -> None:
     packages = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "__init__.py").exists())
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", *packages],
-        cwd=REPO / "examples",
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_python("-m", "mypy", "--strict", *packages, timeout=300, cwd=REPO / "examples")
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -61,23 +37,9 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 
 def test_the_spawn_benchmark_runs_on_a_tiny_count() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/spawn_many.py", "--count", "500"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    run_python("bench/spawn_many.py", "--count", "500", timeout=120)
 
 
 def test_the_sessions_example_reshards_without_losing_a_visit() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "examples.sessions"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_python("-m", "examples.sessions", timeout=120)
     assert "60000 visits from 2000 users, 0 lost" in done.stdout
