@@ -301,15 +301,7 @@ class ClusterCore:
             queue.append(envelope)
         else:
             self._append_bounded(queue, envelope, self.capacity)
-        if seat is None or stealable:
-            if self._idle:
-                self._wake_one()
-        else:
-            seat.member.wake()
-        if seat is not None and seat.removed:
-            self._evacuate(seat)  # it was removed while we appended: re-route
-        if runtime.closed:
-            self.abandon()
+        self._queued_in(None if stealable else seat, seat)
 
     def _append_bounded(self, queue: deque[Envelope], envelope: Envelope, capacity: int) -> None:
         with self._lock:
@@ -479,15 +471,20 @@ class ClusterCore:
     def _reroute(self, envelope: Envelope, seat: Seat | None) -> None:
         # Past the capacity: re-routing must never block (or fail) whoever removes a member.
         (self.pending if seat is None else seat.pinned).append(envelope)
-        if seat is None:
+        self._queued_in(seat, seat)
+
+    def _queued_in(self, owner: Seat | None, seat: Seat | None) -> None:
+        """A message was appended to `seat`'s queues (the shared queue if None): wake the
+        member it is for (`owner`), or else the longest-parked one, who may take it."""
+        if owner is None:
             if self._idle:
                 self._wake_one()
         else:
-            seat.member.wake()
-            if seat.removed:
-                self._evacuate(seat)
+            owner.member.wake()
+        if seat is not None and seat.removed:
+            self._evacuate(seat)  # it was removed while we appended: re-route
         if self.runtime.closed:
-            self.abandon()
+            self.abandon()  # shutdown finished while we appended: fail, never strand
 
     # -- waiting and stopping ---------------------------------------------------------------
 
