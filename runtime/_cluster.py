@@ -27,13 +27,16 @@ import hashlib
 import itertools
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
-from threading import Condition, Lock
+from functools import partial
+from threading import Condition
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._errors import NoMembers, QueueFull, UsageError
+from ._errors import ActorgenError, NoMembers, QueueFull, UsageError
 from ._future import Future
+from ._locks import held, new_lock
 from ._options import WhenFull, check_bound
 from ._process import drain, fail_all
+from ._waits import wait_begins, wait_ends
 
 if TYPE_CHECKING:
     from ._marker import Route
@@ -99,6 +102,10 @@ class ClusterCore:
       checks the mark (and empties it again if set); a member sets `handling` *then* checks
       the mark. So nothing is stranded in a removed seat, and a member that was taking from
       it when it was removed is still counted by `join` until it is done.
+
+    A send interrupted after its append (see "Sends that are interrupted" in `_process.py`)
+    hands the wake-up it owed to a pool thread, so a queued message never waits while every
+    member sleeps.
     """
 
     __slots__ = (
@@ -153,7 +160,7 @@ class ClusterCore:
         self.joiners = 0  # threads waiting in join()
         self.blocked = 0  # senders waiting for room in a full queue
         self.waiting = 0  # joiners + blocked: members look at it after every message
-        self._lock = Lock()
+        self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._joined = Condition(self._lock)
         self._room = Condition(self._lock)
         # Parked members, longest-parked first; an OrderedDict gives O(1) removal too.
@@ -194,24 +201,33 @@ class ClusterCore:
     def _tell_shared(self, message: object) -> None:
         # The default: balanced and unbounded, lock-free. Every step costs on the hot path.
         runtime = self.runtime
-        if runtime.stopping:
-            raise runtime.stopped_error(self.name)
-        self.pending.append(message)
-        if self._idle:
-            self._wake_one()
-        if runtime.closed:
-            self.abandon()  # shutdown finished while we appended: fail, never strand
+        if runtime.closing:
+            runtime.refuse("cluster", self.name)
+        try:
+            self.pending.append(message)
+            if self._idle:
+                self._wake_one()
+            if runtime.closed:
+                self.abandon()  # shutdown finished while we appended: fail, never strand
+        except BaseException:  # wake-up owed: a pool thread does it (C calls only here)
+            runtime.runq.put(partial(self._queued_in, None, None))
+            raise
 
     def _ask_shared(self, message: object) -> Future[Any]:
         runtime = self.runtime
-        if runtime.stopping:
-            raise runtime.stopped_error(self.name)
+        if runtime.closing:
+            runtime.refuse("cluster", self.name)
         future: Future[Any] = Future()
-        self.pending.append((message, future))
-        if self._idle:
-            self._wake_one()
-        if runtime.closed:
-            self.abandon()
+        future._target = self
+        try:
+            self.pending.append((message, future))
+            if self._idle:
+                self._wake_one()
+            if runtime.closed:
+                self.abandon()
+        except BaseException:  # wake-up owed: a pool thread does it (C calls only here)
+            runtime.runq.put(partial(self._queued_in, None, None))
+            raise
         return future
 
     def tell_balanced(self, message: object) -> None:
@@ -219,6 +235,7 @@ class ClusterCore:
 
     def ask_balanced(self, message: object) -> Future[Any]:
         future: Future[Any] = Future()
+        future._target = self
         self._send((message, future), None)
         return future
 
@@ -226,16 +243,18 @@ class ClusterCore:
         self._send(message, self._next_seat())
 
     def ask_round_robin(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future()
-        self._send((message, future), self._next_seat())
-        return future
+        return self._ask_pinned(message, self._next_seat())
 
     def tell_keyed(self, message: object, key: object) -> None:
         self._send(message, self._owner(key))
 
     def ask_keyed(self, message: object, key: object) -> Future[Any]:
+        return self._ask_pinned(message, self._owner(key))
+
+    def _ask_pinned(self, message: object, seat: Seat | None) -> Future[Any]:
         future: Future[Any] = Future()
-        self._send((message, future), self._owner(key))
+        future._target = self if seat is None else seat.member
+        self._send((message, future), seat)
         return future
 
     def tell_broadcast(self, message: object) -> None:
@@ -247,6 +266,7 @@ class ClusterCore:
         futures: list[Future[Any]] = []
         for seat in self._every_seat():
             future: Future[Any] = Future()
+            future._target = seat.member
             self._send((message, future), seat)
             futures.append(future)
         return tuple(futures)
@@ -256,6 +276,7 @@ class ClusterCore:
 
     def _ask_stealing(self, message: object) -> Future[Any]:
         future: Future[Any] = Future()
+        future._target = self  # any member may steal it
         self._send((message, future), self._next_seat(), stealable=True)
         return future
 
@@ -278,8 +299,8 @@ class ClusterCore:
 
     def _every_seat(self) -> tuple[Seat, ...]:
         runtime = self.runtime
-        if runtime.stopping:
-            raise runtime.stopped_error(self.name)
+        if runtime.closing:
+            runtime.refuse("cluster", self.name)
         seats = self.seats
         if not seats:
             raise NoMembers(self.name)
@@ -288,8 +309,8 @@ class ClusterCore:
     def _send(self, envelope: Envelope, seat: Seat | None, stealable: bool = False) -> None:
         """Queue in `seat` (the shared queue if None), wake who should take it."""
         runtime = self.runtime
-        if runtime.stopping:
-            raise runtime.stopped_error(self.name)
+        if runtime.closing:
+            runtime.refuse("cluster", self.name)
         if seat is None:
             queue = self.pending
         elif stealable:
@@ -297,11 +318,22 @@ class ClusterCore:
             queue = seat.local
         else:
             queue = seat.pinned
-        if self.capacity is None:
-            queue.append(envelope)
-        else:
-            self._append_bounded(queue, envelope, self.capacity)
-        self._queued_in(None if stealable else seat, seat)
+        owner = None if stealable else seat
+        try:
+            if self.capacity is None:
+                queue.append(envelope)
+            else:
+                self._append_bounded(queue, envelope, self.capacity)
+            self._queued_in(owner, seat)
+        except ActorgenError:  # QueueFull, RuntimeStopped: raised before anything was queued
+            raise
+        except BaseException:  # wake-up owed: a pool thread does it (C calls only here)
+            if held(self._lock):  # a `with` cut short between its body and the release
+                self._lock.release()
+            if held(runtime._lock):  # taken while waiting for room
+                runtime._lock.release()
+            runtime.runq.put(partial(self._queued_in, owner, seat))
+            raise
 
     def _append_bounded(self, queue: deque[Envelope], envelope: Envelope, capacity: int) -> None:
         with self._lock:
@@ -318,7 +350,7 @@ class ClusterCore:
                     self.blocked -= 1
                     self.waiting -= 1
                 if self.runtime.stopping:
-                    raise self.runtime.stopped_error(self.name)
+                    raise self.runtime.stopped_error(self.name, "cluster")
                 if not roomy:
                     raise QueueFull(f"a queue of cluster {self.name}", capacity, self.full_timeout)
             queue.append(envelope)
@@ -327,12 +359,20 @@ class ClusterCore:
         # A parked member that turns out to be running already (it raced us) is only
         # notified; keep waking until one idle member really starts, or none is parked.
         while True:
-            with self._lock:
-                if not self._idle:
+            member = None
+            try:
+                with self._lock:
+                    if not self._idle:
+                        return
+                    member = self._idle.popitem(last=False)[0]
+                if member.wake():
                     return
-                member = self._idle.popitem(last=False)[0]
-            if member.wake():
-                return
+            except BaseException:
+                if held(self._lock):
+                    self._lock.release()
+                if member is not None:  # unparked but maybe not woken: a pool thread wakes it
+                    self.runtime.runq.put(partial(member.wake))
+                raise
 
     # -- called by members ----------------------------------------------------------------
 
@@ -497,14 +537,20 @@ class ClusterCore:
             raise UsageError(
                 f"{current.name} cannot join its own cluster {self.name}: it would wait for itself"
             )
-        with self._lock:
-            self.joiners += 1
-            self.waiting += 1
-            try:
-                done = self._joined.wait_for(self._settled, timeout)
-            finally:
-                self.joiners -= 1
-                self.waiting -= 1
+        if current is not None:
+            wait_begins(current, self, join=True)
+        try:
+            with self._lock:
+                self.joiners += 1
+                self.waiting += 1
+                try:
+                    done = self._joined.wait_for(self._settled, timeout)
+                finally:
+                    self.joiners -= 1
+                    self.waiting -= 1
+        finally:
+            if current is not None:
+                wait_ends(current)
         if not done:
             raise TimeoutError(
                 f"cluster {self.name} still has {self.queued()} queued and "
@@ -539,4 +585,4 @@ class ClusterCore:
         if not failed:
             return
         self.runtime.abandoned(len(failed))
-        fail_all(self.runtime, self.name, failed, self.runtime.stopped_error(self.name))
+        fail_all(self.runtime, self.name, failed, self.runtime.stopped_error(self.name, "cluster"))

@@ -34,20 +34,26 @@ class ProcessStopped(ActorgenError):
     """The process stopped before it handled the message.
 
     Set on the future of every ask the process will never handle, and raised when sending
-    to a process that has stopped.
+    to a process that has stopped. `process` names the process, or the cluster for a
+    message that waited in a cluster (`kind` says which: ``"process"`` or ``"cluster"``).
     """
 
-    def __init__(self, process: str, reason: str) -> None:
-        super().__init__(f"process {process} stopped ({reason}); the message was not handled")
+    def __init__(self, process: str, reason: str, kind: str = "process") -> None:
+        super().__init__(f"{kind} {process} stopped ({reason}); the message was not handled")
         self.process = process
         self.reason = reason
+        self.kind = kind
 
 
 class RuntimeStopped(ProcessStopped):
-    """The runtime was shut down before the message was handled."""
+    """The runtime was shut down (or is draining) before the message was handled."""
 
-    def __init__(self, process: str) -> None:
-        super().__init__(process, "its runtime was shut down")
+    def __init__(
+        self, process: str, kind: str = "process", reason: str = "was shut down"
+    ) -> None:
+        super().__init__(process, f"its runtime {reason}", kind)
+        # Say it of the runtime: "cluster X stopped" would be untrue of a cluster.
+        self.args = (f"the runtime of {kind} {process} {reason}; the message was not handled",)
 
 
 class QueueFull(ActorgenError):

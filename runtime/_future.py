@@ -7,6 +7,9 @@ from _thread import LockType, allocate_lock
 from collections.abc import Callable, Generator
 from typing import Any, Generic, TypeVar, cast
 
+from ._runtime import running_process
+from ._waits import wait_begins, wait_ends
+
 __all__ = ["Future"]
 
 _T = TypeVar("_T")
@@ -33,7 +36,7 @@ class Future(Generic[_T]):
     """
 
     # A runtime can have very many outstanding asks; __slots__ keeps each one small.
-    __slots__ = ("_callbacks", "_lock", "_state", "_value", "_waiters")
+    __slots__ = ("_callbacks", "_lock", "_state", "_target", "_value", "_waiters")
 
     def __init__(self) -> None:
         self._state = _PENDING
@@ -41,6 +44,9 @@ class Future(Generic[_T]):
         self._lock = allocate_lock()
         self._waiters: list[LockType] | None = None
         self._callbacks: list[Callable[[Future[_T]], object]] | None = None
+        # The process or cluster that will complete it, set by the runtime when it sends
+        # the ask: a handler that waits on it is checked for deadlocks (see `_waits`).
+        self._target: Any = None
 
     def __repr__(self) -> str:
         state = {_PENDING: "pending", _RESULT: "done", _ERROR: "failed"}[self._state]
@@ -98,6 +104,17 @@ class Future(Generic[_T]):
         return self.result()
 
     def _wait(self, timeout: float | None) -> None:
+        waiter = running_process() if self._target is not None else None
+        if waiter is None:
+            self._block(timeout)
+            return
+        wait_begins(waiter, self._target)  # UsageError instead of a deadlock
+        try:
+            self._block(timeout)
+        finally:
+            wait_ends(waiter)
+
+    def _block(self, timeout: float | None) -> None:
         with self._lock:
             if self._state != _PENDING:
                 return

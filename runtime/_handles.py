@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ._cluster import ClusterCore, Strategy
-from ._options import WhenFull, options_for
+from ._errors import UsageError
+from ._options import WhenFull, options_for, spawn_name
 from ._process import ProcessCore
 from ._runtime import current_runtime
 
@@ -28,14 +29,26 @@ def new_process(
     kind: str, make: Callable[[], object], dispatch: Callable[[Any, Any], object]
 ) -> ProcessCore:
     """Create the instance with `make()` now (so constructor errors reach the caller)
-    and wrap it in a process on the current runtime, with the class's options."""
+    and wrap it in a process on the current runtime, with the class's options and the
+    name `spawn_options` gives, if any."""
     runtime = current_runtime()
-    if runtime.stopping:
-        raise runtime.stopped_error(kind)
+    if runtime.closing:
+        runtime.refuse("process", kind)
+    name = spawn_name()
     instance = make()
-    return ProcessCore(
-        runtime, runtime.process_name(kind), instance, dispatch, options_for(instance), make
-    )
+    options = options_for(instance)
+    if name is None or "{}" in name:
+        return ProcessCore(
+            runtime, runtime.process_name(kind, name), instance, dispatch, options, make
+        )
+    runtime.claim_name(name)
+    try:
+        core = ProcessCore(runtime, name, instance, dispatch, options, make)
+    except BaseException:
+        runtime.release_name(name, None)
+        raise
+    runtime.named(core)
+    return core
 
 
 class ProcessHandle:
@@ -75,6 +88,7 @@ class ClusterHandle(Generic[_P]):
         capacity: int | None = None,
         when_full: WhenFull = "block",
         full_timeout: float | None = None,
+        name: str | None = None,
     ) -> None:
         """Form a cluster of running processes, which stay directly addressable.
 
@@ -84,7 +98,9 @@ class ClusterHandle(Generic[_P]):
         - `capacity`: at most this many messages wait in each of the cluster's queues (its
           shared queue, and each member's routed messages). A sender to a full queue blocks
           (``when_full="block"``, for up to `full_timeout` seconds) or gets `QueueFull`
-          (``when_full="raise"``).
+          (``when_full="raise"``);
+        - `name`: how stats, logs and errors call the cluster (default
+          ``<Class>Cluster-<number>``); unique among the runtime's clusters.
 
         A cluster may start empty and gain members with `add_member`.
         """
@@ -97,9 +113,12 @@ class ClusterHandle(Generic[_P]):
                 )
             cores.append(member._core)
         runtime = cores[0].runtime if cores else current_runtime()
-        kind = type(self).__name__
+        if name is None:
+            name = runtime.unique_name(type(self).__name__)
+        elif any(cluster.name == name for cluster in runtime.clusters()):
+            raise UsageError(f"a cluster named {name!r} already exists on runtime {runtime.name}")
         self._core = ClusterCore(
-            runtime.unique_name(kind),
+            name,
             runtime,
             cores,
             strategy=strategy,
@@ -110,7 +129,23 @@ class ClusterHandle(Generic[_P]):
         )
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {len(self._core.seats)}>"
+        return f"<{type(self).__name__} {self._core.name} of {len(self._core.seats)}>"
+
+    @classmethod
+    def _spawn_members(cls, n: int, spawn: Callable[[], _P]) -> tuple[_P, ...]:
+        """`n` new processes from `spawn()`, for the generated `spawn`: if one fails,
+        the ones already made are stopped before the error reaches the caller."""
+        if n < 0:
+            raise ValueError(f"cannot spawn {n} processes")
+        members: list[_P] = []
+        try:
+            for _ in range(n):
+                members.append(spawn())
+        except BaseException:
+            for member in members:
+                member._core.stop("another member of the cluster being spawned failed to start")
+            raise
+        return tuple(members)
 
     @property
     def members(self) -> tuple[_P, ...]:

@@ -18,6 +18,7 @@ __all__ = [
     "WhenFull",
     "check_bound",
     "options_for",
+    "spawn_name",
     "spawn_options",
 ]
 
@@ -70,29 +71,48 @@ class ProcessOptions:
 DEFAULT_OPTIONS = ProcessOptions()
 _overrides: ContextVar[dict[str, Any] | None] = ContextVar("actorgen_spawn_options", default=None)
 _NAMES = frozenset(f.name for f in fields(ProcessOptions))
+_name: ContextVar[str | None] = ContextVar("actorgen_spawn_name", default=None)
 
 
 @contextmanager
-def spawn_options(**overrides: Any) -> Iterator[None]:
+def spawn_options(*, name: str | None = None, **overrides: Any) -> Iterator[None]:
     """Override the options of the processes spawned inside the block.
 
     ::
 
         with spawn_options(supervision="restart", capacity=100):
             pool = WorkerCluster.spawn(4, "w")
+        with spawn_options(name="fetcher-{}"):      # fetcher-1, fetcher-2, ...
+            fetchers = FetcherCluster.spawn(4)
 
-    Takes the fields of `ProcessOptions`; nested blocks combine, the inner one winning.
+    Takes the fields of `ProcessOptions`, and `name`: the name of the process spawned in
+    the block, shown in stats, logs, errors and `repr`. A name must be unique among the
+    runtime's live processes (a second process of that name raises `UsageError`); ``{}``
+    in a name is replaced by a number, counted per name, so every process spawned in the
+    block gets its own. Without a name a process is called ``<Class>-<number>``. Nested
+    blocks combine, the inner one winning.
     """
     unknown = set(overrides) - _NAMES
     if unknown:
-        raise TypeError(f"unknown spawn options {sorted(unknown)}; known: {sorted(_NAMES)}")
+        known = sorted(_NAMES | {"name"})
+        raise TypeError(f"unknown spawn options {sorted(unknown)}; known: {known}")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ValueError(f"a process name must be a non-empty str, not {name!r}")
     merged = {**(_overrides.get() or {}), **overrides}
     replace(DEFAULT_OPTIONS, **merged)  # validate now, at the `with`, not at each spawn
     token = _overrides.set(merged)
+    name_token = _name.set(name) if name is not None else None
     try:
         yield
     finally:
+        if name_token is not None:
+            _name.reset(name_token)
         _overrides.reset(token)
+
+
+def spawn_name() -> str | None:
+    """The name `spawn_options` gives the processes spawned now, if any."""
+    return _name.get()
 
 
 _by_class: dict[type, ProcessOptions] = {}  # a miss of getattr() costs more than a spawn's lock

@@ -19,12 +19,30 @@ Before going idle, a member *parks* in each of its clusters: a parked member is 
 the next cluster send. Parking registers first and then looks at the queues again, so a
 cluster message can never wait while all members sleep.
 
+Sends that are interrupted
+--------------------------
+A `KeyboardInterrupt` (Ctrl-C lands at any bytecode of the main thread), a
+`RecursionError` or a `MemoryError` can stop a send at any point. The sender sees the
+exception; the message was sent if the interruption came after it was appended to its
+queue (it will be handled), and not sent if before. Either way the runtime stays whole:
+- a process is marked scheduled and put on its run queue in one protected step: the
+  `except BaseException` of `_post`/`wake` finishes the step with C-level calls only (so it
+  works at the recursion limit too) and re-raises;
+- if that leaves a process queued twice, `run` notices (`_running`) and the second entry
+  only makes the running thread look again before it goes idle;
+- a cluster send whose wake-up was cut short hands it to a pool thread
+  (`Runtime.defer`): an extra wake-up is harmless, a missing one would strand the message.
+
 Failures and stopping
 ---------------------
 A handler's exception goes to the ask's future or to the runtime's `on_error`; then the
 process's supervision policy applies: resume, restart (a fresh instance from the spawn
 arguments) or stop. A stopped process leaves its clusters (their queued work goes to the
-other members) and fails every message it will never handle with `ProcessStopped`.
+other members) and fails every message it will never handle with `ProcessStopped`. It
+looks at its stop mark before every message it takes, so once `stop` has begun it takes
+nothing more from any source. Exceptions of the runtime's own error path (an `on_error`
+or done-callback that raises, even `SystemExit`; an exception whose `__str__` raises) are
+logged and never stop a pool thread.
 """
 
 from __future__ import annotations
@@ -32,12 +50,14 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from threading import Condition, Lock
+from threading import Condition
 from typing import TYPE_CHECKING, Any
 
 from ._errors import ProcessStopped, QueueFull
 from ._future import Future
+from ._locks import held, new_lock
 from ._options import ProcessOptions
+from ._runtime import describe
 
 if TYPE_CHECKING:
     from queue import SimpleQueue
@@ -88,6 +108,7 @@ class ProcessCore:
     # 100,000s of idle processes are normal: slots keep each one a few hundred bytes,
     # and the mailbox deque (~760 bytes) only exists while there is mail.
     __slots__ = (
+        "__weakref__",  # explicitly named processes are kept in a weak registry
         "_blocked",
         "_capacity",
         "_cursor",
@@ -98,6 +119,7 @@ class ProcessCore:
         "_make",
         "_notified",
         "_parked",
+        "_running",
         "_scheduled",
         "_seat",
         "_seats",
@@ -135,12 +157,13 @@ class ProcessCore:
         self._make = make if options.supervision == "restart" else None
         self._instance = instance
         self._dispatch = dispatch
-        self._lock = Lock()
+        self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._mailbox: deque[Envelope] | None = None
         self._capacity = options.capacity
         self._blocked = 0  # senders waiting for room in the mailbox
         self._space: Condition | None = None  # what they wait on, made when first needed
-        self._scheduled = False
+        self._scheduled = False  # on a run queue or running (see "Sends that are interrupted")
+        self._running = False  # a thread is in `run`
         self._notified = False
         self._stop_reason: str | None = None  # set once: the process has stopped
         self._parked = False
@@ -149,7 +172,7 @@ class ProcessCore:
         self._cursor = 0
         self.handling: ClusterCore | None = None  # whose cluster message is being handled
         # The run queue this process is scheduled on: the pool's, or its own thread's.
-        self.queue: SimpleQueue[ProcessCore | None] = (
+        self.queue: SimpleQueue[Any] = (
             runtime.dedicated_queue(self) if options.dedicated_thread else runtime.runq
         )
 
@@ -169,6 +192,14 @@ class ProcessCore:
             return self.runtime.stopped_error(self.name)
         return ProcessStopped(self.name, self._stop_reason or "it was stopped")
 
+    def _enqueue(self) -> None:
+        """Put this process (marked scheduled) on its run queue; see `_post`."""
+        runtime = self.runtime
+        runtime.active.add(self)
+        self.queue.put(self)
+        if runtime.closed:  # shutdown finished meanwhile: fail the work, never strand it
+            runtime.sweep()
+
     # -- sending -------------------------------------------------------------------------
 
     def tell(self, message: object) -> None:
@@ -178,26 +209,43 @@ class ProcessCore:
     def ask(self, message: object) -> Future[Any]:
         """Queue `message` in the direct mailbox; the future receives the handler's reply."""
         future: Future[Any] = Future()
+        future._target = self
         self._post((message, future))
         return future
 
     def _post(self, envelope: Envelope) -> None:
         runtime = self.runtime
-        if runtime.stopping:
-            raise runtime.stopped_error(self.name)
-        with self._lock:
-            if self._stop_reason is not None:
-                raise self.stopped_error()
-            mailbox = self._mailbox
-            if mailbox is None:
-                mailbox = self._mailbox = deque()
-            elif self._capacity is not None and len(mailbox) >= self._capacity:
-                mailbox = self._wait_for_room(self._capacity)
-            mailbox.append(envelope)
-            if self._scheduled:
-                return
-            self._scheduled = True
-        runtime.schedule(self)
+        if runtime.closing:
+            runtime.refuse("process", self.name)
+        schedule = False
+        try:
+            with self._lock:
+                if self._stop_reason is not None:
+                    raise self.stopped_error()
+                mailbox = self._mailbox
+                if mailbox is None:
+                    mailbox = self._mailbox = deque()
+                elif self._capacity is not None and len(mailbox) >= self._capacity:
+                    mailbox = self._wait_for_room(self._capacity)
+                if not self._scheduled:
+                    # Marked before the append, in one statement with the local: whoever
+                    # marked it also queues it, here or in the `except` below.
+                    self._scheduled = schedule = True
+                mailbox.append(envelope)  # sent: from here on it will be handled
+            if schedule:
+                runtime.active.add(self)
+                self.queue.put(self)
+        except BaseException:  # interrupted: finish what was begun (C calls only), re-raise
+            if held(self._lock):
+                self._lock.release()
+            if held(runtime._lock):  # taken while waiting for room
+                runtime._lock.release()
+            if schedule:
+                runtime.active.add(self)
+                self.queue.put(self)
+            raise
+        if runtime.closed:  # shutdown finished while we queued: fail it, never strand it
+            runtime.sweep()
 
     def _wait_for_room(self, capacity: int) -> deque[Envelope]:
         """The mailbox is full (we hold the lock): wait or raise, as the options say."""
@@ -236,14 +284,24 @@ class ProcessCore:
         `_notified` flag makes it look again before going idle, so no wake-up is lost in
         the window between parking and going idle.
         """
-        with self._lock:
-            if self._stop_reason is not None:
-                return False
-            if self._scheduled:
-                self._notified = True
-                return False
-            self._scheduled = True
-        self.runtime.schedule(self)
+        schedule = False
+        try:
+            with self._lock:
+                if self._stop_reason is not None:
+                    return False
+                if self._scheduled:
+                    self._notified = True
+                    return False
+                self._scheduled = schedule = True
+            self.runtime.active.add(self)
+            self.queue.put(self)
+        except BaseException:  # as in `_post`
+            if held(self._lock):
+                self._lock.release()
+            if schedule:
+                self.runtime.active.add(self)
+                self.queue.put(self)
+            raise
         return True
 
     def take_back(self, envelopes: list[Envelope]) -> None:
@@ -251,18 +309,17 @@ class ProcessCore:
         still handles them, as direct messages, or fails them if it has stopped."""
         if not envelopes:
             return
+        schedule = False
         with self._lock:
             if self._stop_reason is None and not self.runtime.stopping:
                 if self._mailbox is None:
                     self._mailbox = deque()
+                if not self._scheduled:
+                    self._scheduled = schedule = True
                 self._mailbox.extend(envelopes)  # past the capacity: never block a leaver
-                schedule = not self._scheduled
-                self._scheduled = True
                 envelopes = []
-            else:
-                schedule = False
         if schedule:
-            self.runtime.schedule(self)
+            self._enqueue()
         if envelopes:
             fail_all(self.runtime, self.name, envelopes, self.stopped_error())
 
@@ -300,6 +357,11 @@ class ProcessCore:
         processes are waiting for a thread. This is the hot path: the take and the
         dispatch are inlined and use locals, because every call here is paid per message.
         """
+        with self._lock:
+            if self._running:  # queued twice by an interrupted send: see the docstring
+                self._notified = True
+                return
+            self._running = True
         if self._parked:
             self._unpark()
         runtime = self.runtime
@@ -338,6 +400,9 @@ class ProcessCore:
                     self.busy_ns += now - started
                     started = now
                 budget -= 1
+                if self._stop_reason is not None:  # stopped: take nothing more, anywhere
+                    sleep = True
+                    return
                 # Rotate over [direct mailbox, cluster 1, cluster 2, ...], starting after
                 # the source of the previous message (see the module docstring).
                 envelope: Envelope | None = None
@@ -424,6 +489,7 @@ class ProcessCore:
                 elif self._blocked:
                     self._make_room()
                 if runtime.stopping:
+                    self._running = False
                     self.abandon()
                     return
         finally:
@@ -435,7 +501,7 @@ class ProcessCore:
             worker.failed += self.failed - failed_before
             worker.busy_ns += ended - run_started
             if requeue:
-                runtime.requeue(self)
+                self._requeue()
             elif sleep:
                 self._sleep()
 
@@ -467,27 +533,36 @@ class ProcessCore:
                         cluster.progress()
         return None, None, cursor
 
+    def _requeue(self) -> None:
+        """More work: to the back of the run queue, other processes go first."""
+        self._running = False
+        self.queue.put(self)
+        if self.runtime.closed:
+            self.runtime.sweep()
+
     def _sleep(self) -> None:
-        """Go idle, unless work arrived; park in every cluster first."""
-        seats = self._seats
+        """Go idle, unless work arrived; park in every cluster first (not once stopped)."""
+        seats = () if self._stop_reason is not None else self._seats
         for seat in seats:
             if not seat.cluster.park(seat):
                 self._parked = True
-                self.runtime.requeue(self)
+                self._requeue()
                 return
         self._parked = bool(seats)
         with self._lock:
-            if self._mailbox or self._notified:
+            if (self._mailbox or self._notified) and self._stop_reason is None:
                 self._notified = False
                 requeue = True
             else:
+                self._notified = False
                 self._scheduled = False
+                self._running = False
                 self._mailbox = None
                 requeue = False
         if requeue:
-            self.runtime.requeue(self)
+            self._requeue()
         else:
-            self.runtime.went_idle()
+            self.runtime.went_idle(self)
 
     def _unpark(self) -> None:
         self._parked = False
@@ -499,14 +574,14 @@ class ProcessCore:
     def _supervise(self, error: BaseException) -> None:
         """A handler raised (already reported): restart or stop, as the options say."""
         if self.options.supervision == "stop":
-            self.stop(f"a handler raised {type(error).__name__}: {error}")
+            self.stop(f"a handler raised {type(error).__name__}: {describe(error, str)}")
             return
         try:
             assert self._make is not None  # kept for every process that may restart
             self._instance = self._make()
         except BaseException as broken:
             self.runtime.report(self.name, "restart", broken)
-            self.stop(f"its restart raised {type(broken).__name__}: {broken}")
+            self.stop(f"its restart raised {type(broken).__name__}: {describe(broken, str)}")
         else:
             self.restarts += 1
 
@@ -531,7 +606,8 @@ class ProcessCore:
         fail_all(self.runtime, self.name, drain(mailbox), self.stopped_error())
 
     def abandon(self) -> None:
-        """The runtime is stopping: fail every queued direct message of this process."""
+        """The runtime is stopping: fail every queued direct message of this process.
+        Safe to call from any thread, also while another one is still running it."""
         with self._lock:
             self._stop_reason = self._stop_reason or "its runtime was shut down"
             mailbox, self._mailbox = self._mailbox, None

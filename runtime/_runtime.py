@@ -17,7 +17,34 @@ are free (one that stayed inside the same run for a whole tick is blocked), it s
 `max_threads` in all. When the blocked handlers
 return, threads beyond `threads` retire as soon as they are free. A process whose handlers
 block most of the time can also ask for a thread of its own
-(``@async_class(dedicated_thread=True)``), which it holds while it lives.
+(``@async_class(dedicated_thread=True)``), which it holds while it lives. The monitor
+does not count a thread as blocked while the pool's threads are busy computing (their CPU
+time over the tick fills what the interpreter can run at once): more threads cannot help
+then, and starting them only adds contention.
+
+How a runtime ends
+------------------
+- ``shutdown(drain=True, timeout=t)`` waits (up to `t`) until no process has work, then
+  stops; ``shutdown(drain=False, timeout=t)`` gives running handlers up to `t` to finish
+  their message. Either way whatever is still queued is failed: asks with
+  `RuntimeStopped`, tells reported to `on_error`. The call returns within `t` (plus the
+  time to fail what is left), and returns True only if nothing was left.
+- While a drain runs, only the runtime's own handlers may send (their messages are part
+  of the work being drained); sends from other threads raise `RuntimeStopped`. So a
+  drain always ends, and `timeout` bounds it even when handlers send to each other
+  forever.
+- Leaving ``with Runtime():`` normally drains for up to `drain_timeout` seconds (default
+  `DRAIN_TIMEOUT`); leaving it by an exception (a `KeyboardInterrupt` too) does not run
+  queued work: running handlers get `GRACE` seconds, the rest is failed and reported.
+- At interpreter exit every runtime still running (the default one, and any the program
+  made and never shut down) ends the same way: drained for up to its `drain_timeout` after
+  a normal end of the program (`sys.exit()` included), stopped within `GRACE` when the
+  program ends with an uncaught exception, such as the `KeyboardInterrupt` of a Ctrl-C.
+  A Ctrl-C while the exit drain waits stops it the same way, and a further one returns at
+  once; neither prints a traceback.
+- After `os.fork()` the child has none of the parent's threads: the runtimes it inherits
+  refuse every send and spawn with `UsageError`, and a new default runtime starts in the
+  child on first use. Futures of asks sent before the fork never complete in the child.
 """
 
 from __future__ import annotations
@@ -25,17 +52,20 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from functools import partial
 from queue import Empty, SimpleQueue
 from types import TracebackType
-from typing import TYPE_CHECKING
-from weakref import WeakSet
+from typing import TYPE_CHECKING, Any
+from weakref import WeakSet, ref
 
 from ._errors import RuntimeStopped, UsageError
+from ._locks import new_lock
 
 if TYPE_CHECKING:
     from ._cluster import ClusterCore
@@ -47,11 +77,27 @@ if TYPE_CHECKING:
 TICK = 0.005
 IDLE_TICK = 0.05
 
+# How long running handlers may finish their message when a runtime stops without
+# draining: after an exception left `with Runtime():`, or a Ctrl-C ended the program.
+GRACE = 0.5
+
+# How long leaving `with Runtime():`, or the interpreter's exit, waits for queued work by
+# default. The environment variable ACTORGEN_DRAIN_TIMEOUT (seconds) sets it for the
+# default runtime; `Runtime(drain_timeout=...)` for the others.
+DRAIN_TIMEOUT = 60.0
+
+# Tells failed at shutdown are reported to a custom `on_error` one by one until the
+# shutdown's deadline, then counted in one log line; the default handler gets one
+# summary line for all of them instead of a line each.
+
 __all__ = [
+    "DRAIN_TIMEOUT",
+    "GRACE",
     "Failure",
     "Runtime",
     "current_runtime",
     "default_runtime",
+    "describe",
     "log_failure",
     "running_process",
 ]
@@ -71,14 +117,24 @@ class Failure:
 ErrorHandler = Callable[[Failure], object]
 
 
+def describe(value: object, text: Callable[[object], str] = repr) -> str:
+    """`repr(value)` (or `text(value)`), or a stand-in if that raises: the runtime's own
+    reporting must never fail because of a user's `__repr__` or `__str__`."""
+    try:
+        return text(value)
+    except BaseException:
+        return f"<{type(value).__name__} whose {text.__name__}() raised>"
+
+
 def log_failure(failure: Failure) -> None:
     """The default error handler: log to the ``actorgen`` logger with the traceback."""
+    error = failure.error
     _log.error(
-        "%s: tell %r failed: %s",
+        "%s: tell %s failed: %s",
         failure.process,
-        failure.message,
-        failure.error,
-        exc_info=(type(failure.error), failure.error, failure.error.__traceback__),
+        describe(failure.message),
+        describe(error, str),
+        exc_info=(type(error), error, error.__traceback__),
     )
 
 
@@ -93,6 +149,7 @@ class Worker:
         "base_failed",
         "base_handled",
         "busy_ns",
+        "cpu_ns",
         "dedicated",
         "failed",
         "handled",
@@ -104,8 +161,9 @@ class Worker:
         "thread",
     )
 
-    def __init__(self, queue: SimpleQueue[ProcessCore | None], dedicated: bool) -> None:
+    def __init__(self, queue: SimpleQueue[Any], dedicated: bool) -> None:
         self.queue = queue
+        self.cpu_ns: int | None = None  # its CPU time at the monitor's last tick
         self.dedicated = dedicated
         self.process: ProcessCore | None = None  # the one being run, if any
         self.runs = 0  # runs started; the monitor compares it between ticks
@@ -133,10 +191,12 @@ class Runtime:
     `shutdown(drain=True)` waits until every queued message (including the ones handlers
     send meanwhile) is handled; `shutdown(drain=False)` lets running handlers finish and
     fails everything still queued with `RuntimeStopped`. Sends after shutdown raise
-    `RuntimeStopped`. Nothing queued is ever dropped silently.
+    `RuntimeStopped`. Nothing queued is ever dropped silently. How leaving the block, an
+    exception, a Ctrl-C and the interpreter's exit end a runtime: see the module docstring.
 
     `on_error` receives a `Failure` for every tell whose handler raised (asks deliver the
-    exception to their future instead); the default logs it.
+    exception to their future instead); the default logs it. `drain_timeout` bounds the
+    drain when the block is left or the interpreter exits (None: no bound).
     """
 
     def __init__(
@@ -146,26 +206,43 @@ class Runtime:
         name: str = "actorgen",
         on_error: ErrorHandler | None = None,
         max_threads: int | None = None,
+        drain_timeout: float | None = DRAIN_TIMEOUT,
     ) -> None:
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be at least 1, not {threads}")
         target = threads or _default_threads()
         if max_threads is not None and max_threads < target:
             raise ValueError(f"max_threads ({max_threads}) must be at least threads ({target})")
+        if drain_timeout is not None and drain_timeout < 0:
+            raise ValueError(f"drain_timeout must be >= 0 or None, not {drain_timeout!r}")
         self.name = name
         self.on_error: ErrorHandler = on_error or log_failure
-        # Read without a lock on every send: set once, never cleared.
+        self.drain_timeout = drain_timeout
+        # Read without a lock on every send; each is set once and never cleared:
+        # `closing` once shutdown begins (senders then ask `refuse`), `stopping` once
+        # queued work is being failed, `closed` once the pool has stopped.
+        self.closing = False
         self.stopping = False
         self.closed = False
-        self.runq: SimpleQueue[ProcessCore | None] = SimpleQueue()
-        self._lock = threading.Lock()
+        self.forked = False  # inherited by a child of os.fork(): refuses everything
+        self._draining = False
+        self.runq: SimpleQueue[Any] = SimpleQueue()
+        self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._quiet = threading.Condition(self._lock)
-        self._scheduled = 0  # processes that are not idle; 0 means nothing left to do
+        # The processes that are not idle (on a run queue, or running). A set rather than
+        # a count: adding and discarding are single, idempotent operations, so a send
+        # interrupted half-way can repeat its step, and shutdown can find every process
+        # that still has work, however it got there.
+        self.active: set[ProcessCore] = set()
         self._unhandled = 0  # messages failed with RuntimeStopped, wherever they waited
         self._outcome = False  # what shutdown() returned, for later calls
+        self._collecting = False  # shutdown is gathering failed tells to report them
+        self._unreported: list[Failure] = []
         self._clusters: WeakSet[ClusterCore] = WeakSet()
         self._token: Token[Runtime | None] | None = None
         self._names: dict[str, int] = {}
+        # Names users gave to live processes (None: reserved, the process is being made).
+        self._named: dict[str, ref[ProcessCore] | None] = {}
         self._target = target  # pool threads that should be free to run processes
         self._max_threads = max_threads or max(256, target)
         self._pool: list[Worker] = []  # pool threads, backups included
@@ -182,9 +259,18 @@ class Runtime:
         self._halt = threading.Event()  # set by shutdown: the monitor ends at once
         self._monitor = threading.Thread(target=self._watch, name=f"{name}-monitor", daemon=True)
         self._monitor.start()
+        _live.add(self)
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else "stopping" if self.stopping else "running"
+        state = (
+            "closed"
+            if self.closed
+            else "stopping"
+            if self.stopping
+            else "draining"
+            if self.closing
+            else "running"
+        )
         return f"<Runtime {self.name} threads={self._target} {state}>"
 
     @property
@@ -205,42 +291,94 @@ class Runtime:
         if self._token is not None:
             _current.reset(self._token)
             self._token = None
-        self.shutdown(drain=True)
+        self._end(failing=exc_type is not None)
+
+    def _end(self, failing: bool) -> bool:
+        """End as the module docstring says: drain for up to `drain_timeout` unless
+        `failing`; stop within `GRACE` if failing, or if interrupted while draining."""
+        if not failing:
+            try:
+                return self.shutdown(drain=True, timeout=self.drain_timeout)
+            except KeyboardInterrupt:
+                self.shutdown(drain=False, timeout=GRACE)
+                raise
+        return self.shutdown(drain=False, timeout=GRACE)
 
     # -- used by processes and clusters ---------------------------------------------------
 
-    def process_name(self, kind: str) -> str:
-        """A readable, unique name for a new process of class `kind`: ``Worker-3``."""
-        return self.unique_name(kind, process=True)
+    def process_name(self, kind: str, pattern: str | None = None) -> str:
+        """A unique name for a new process of class `kind`: ``Worker-3``, or `pattern`
+        with its ``{}`` replaced by the next number for that pattern."""
+        return self.unique_name(pattern or kind, process=True)
+
+    def claim_name(self, name: str) -> None:
+        """Reserve a name the user gave; `UsageError` if a live process has it."""
+        with self._lock:
+            if name in self._named:
+                holder = self._named[name]
+                process = holder() if holder is not None else None
+                if holder is None or (process is not None and not process.stopped):
+                    raise UsageError(
+                        f"a process named {name!r} is already running on runtime {self.name}; "
+                        "names must be unique (put '{}' in the name to number them)"
+                    )
+            self._named[name] = None  # reserved while the process is being made
+            self._spawned += 1
+
+    def release_name(self, name: str, process: ProcessCore | None) -> None:
+        """Free `name` if it is still reserved for `process` (None: still being made)."""
+        with self._lock:
+            if name not in self._named:
+                return
+            holder = self._named[name]
+            if process is None and holder is None:
+                del self._named[name]
+                self._spawned -= 1
+            elif process is not None and holder is not None and holder() is process:
+                del self._named[name]
 
     def unique_name(self, kind: str, process: bool = False) -> str:
         with self._lock:
             number = self._names.get(kind, 0) + 1
             self._names[kind] = number
             self._spawned += process
-        return f"{kind}-{number}"
+        return kind.replace("{}", str(number)) if "{}" in kind else f"{kind}-{number}"
 
-    def schedule(self, process: ProcessCore) -> None:
-        """An idle process got work: count it and put it on its run queue."""
+    def named(self, process: ProcessCore) -> None:
+        """`process` was given its name by the user: keep it taken while the process lives."""
         with self._lock:
-            self._scheduled += 1
-        process.queue.put(process)
-        if self.closed:
-            self.sweep()
+            self._named[process.name] = ref(process)
 
-    def requeue(self, process: ProcessCore) -> None:
-        """A scheduled process has more work: back of the run queue, others go first."""
-        process.queue.put(process)
-        if self.closed:
-            self.sweep()
+    def refuse(self, kind: str, name: str) -> None:
+        """A send or spawn while shutdown has begun (`closing`): raise, unless the runtime
+        is draining and the caller is one of its handlers, whose sends are part of the
+        drain (see the module docstring)."""
+        if self.forked:
+            raise UsageError(
+                f"{kind} {name} belongs to a runtime of the parent process: processes do not "
+                "survive os.fork(); spawn new ones in the child"
+            )
+        if self.stopping or not self._draining:
+            raise RuntimeStopped(name, kind)
+        if getattr(_running, "runtime", None) is not self:
+            raise RuntimeStopped(name, kind, "is draining: only its own handlers may send")
 
-    def dedicated_queue(self, process: ProcessCore) -> SimpleQueue[ProcessCore | None]:
+    def defer(self, step: Callable[..., object], *args: object) -> None:
+        """Have a pool thread run `step(*args)` soon.
+
+        For a send interrupted (by a `KeyboardInterrupt`, a `RecursionError`, ...) after
+        its message was queued: the wake-up it still owed is finished on a thread with
+        room on its stack. Only C-level calls here: it must work at the recursion limit.
+        """
+        self.runq.put(partial(step, *args))
+
+    def dedicated_queue(self, process: ProcessCore) -> SimpleQueue[Any]:
         """Start a thread of its own for `process`; returns the run queue it serves."""
-        queue: SimpleQueue[ProcessCore | None] = SimpleQueue()
+        queue: SimpleQueue[Any] = SimpleQueue()
         worker = Worker(queue, dedicated=True)
         with self._lock:
-            if self.stopping:
-                raise self.stopped_error(process.name)
+            if self.closing:
+                raise RuntimeStopped(process.name)
             self._dedicated.append(worker)
             self._start(worker, f"{self.name}-{process.name}")
         return queue
@@ -249,13 +387,15 @@ class Runtime:
         """`process` stopped for good; `idle`: it was not scheduled, so no run follows."""
         with self._lock:
             self._stopped += 1
+        self.release_name(process.name, process)
         if idle and process.queue is not self.runq:
             process.queue.put(None)  # its own thread has nothing left to run
 
-    def went_idle(self) -> None:
-        with self._lock:
-            self._scheduled -= 1
-            if self._scheduled == 0:
+    def went_idle(self, process: ProcessCore) -> None:
+        active = self.active
+        active.discard(process)
+        if not active:
+            with self._quiet:
                 self._quiet.notify_all()
 
     def wait_for_room(
@@ -278,14 +418,32 @@ class Runtime:
             self._clusters.add(cluster)
 
     def report(self, process: str, message: object, error: BaseException) -> None:
-        """Hand a failed or unhandled tell to the error handler, which must not break us."""
-        try:
-            self.on_error(Failure(process, message, error))
-        except Exception:
-            _log.exception("the error handler of %r raised", self)
+        """Hand a failed or unhandled tell to the error handler, which must not break us.
 
-    def stopped_error(self, process: str) -> RuntimeStopped:
-        return RuntimeStopped(process)
+        While shutdown fails queued work, tells are gathered and reported by shutdown
+        itself, within its deadline (see `_report_unhandled`).
+        """
+        failure = Failure(process, message, error)
+        if self._collecting:
+            with self._lock:
+                if self._collecting:
+                    self._unreported.append(failure)
+                    return
+        self._call_on_error(failure)
+
+    def _call_on_error(self, failure: Failure) -> None:
+        try:
+            self.on_error(failure)
+        except BaseException as broken:  # an error handler must never stop a pool thread
+            _log.error(
+                "the error handler of %r raised %s",
+                self,
+                describe(broken),
+                exc_info=(type(broken), broken, broken.__traceback__),
+            )
+
+    def stopped_error(self, name: str, kind: str = "process") -> RuntimeStopped:
+        return RuntimeStopped(name, kind)
 
     def abandoned(self, count: int) -> None:
         """`count` queued messages were failed because the runtime stopped."""
@@ -322,6 +480,9 @@ class Runtime:
                 process = queue.get()
                 if process is None:
                     return
+                if process.__class__ is partial:  # a step a sender could not finish
+                    self._finish(process)
+                    continue
                 if self.stopping:
                     process.abandon()
                     continue
@@ -330,8 +491,13 @@ class Runtime:
                 worker.runs += 1
                 try:
                     process.run(worker)
-                except BaseException:  # pragma: no cover - run() delivers handler errors
-                    _log.exception("internal error while running %r", process)
+                except BaseException as error:  # pragma: no cover - run() delivers errors
+                    _log.error(
+                        "internal error while running %r: %s",
+                        process,
+                        describe(error),
+                        exc_info=(type(error), error, error.__traceback__),
+                    )
                 finally:
                     _running.process = None
                     worker.process = None
@@ -342,6 +508,16 @@ class Runtime:
                     return
         finally:
             self._leave(worker)
+
+    def _finish(self, step: partial[object]) -> None:
+        try:
+            step()
+        except BaseException as error:  # pragma: no cover - the steps deliver their errors
+            _log.error(
+                "internal error while finishing an interrupted send: %s",
+                describe(error),
+                exc_info=(type(error), error, error.__traceback__),
+            )
 
     def _retire(self, worker: Worker) -> bool:
         """A backup thread is no longer needed once more than `threads` are free."""
@@ -362,17 +538,32 @@ class Runtime:
 
     def _watch(self) -> None:
         """The monitor: start backup threads while pool threads block (module docstring)."""
-        while not self._halt.wait(TICK if self._scheduled else IDLE_TICK):
+        # Threads that could run Python at once: one under the GIL, else the cores.
+        gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+        parallel = 1 if gil else os.cpu_count() or 1
+        last = time.perf_counter_ns()
+        while not self._halt.wait(TICK if self.active else IDLE_TICK):
+            now = time.perf_counter_ns()
+            tick_ns, last = now - last, now
             if self.runq.empty():
+                for worker in self._pool:
+                    worker.cpu_ns = _cpu_ns(worker)
                 continue
             with self._lock:
                 free = 0
+                used_ns = 0
                 for worker in self._pool:
+                    cpu = _cpu_ns(worker)
+                    if cpu is not None and worker.cpu_ns is not None:
+                        used_ns += cpu - worker.cpu_ns
+                    worker.cpu_ns = cpu
                     if worker.process is None or worker.runs != worker.seen:
                         free += 1
                     worker.seen = worker.runs
-                if free >= self._target or self.stopping:
+                if free >= self._target or self.closing:
                     continue
+                if used_ns >= 0.75 * tick_ns * parallel:
+                    continue  # computing, not blocked: more threads would only contend
                 # Every process waiting now gets a thread, and `threads` stay free: the
                 # ones queued behind many blocked handlers wait one tick, not one tick per
                 # `threads` of them.
@@ -406,7 +597,7 @@ class Runtime:
                 "backup_threads_started": self._backups,
                 "processes": self._spawned - self._stopped,
                 "stopped": self._stopped,
-                "scheduled": self._scheduled,
+                "scheduled": len(self.active),
                 "run_queue": self.runq.qsize(),
                 "handled": handled,
                 "failed": failed,
@@ -422,13 +613,15 @@ class Runtime:
     def shutdown(self, drain: bool = True, timeout: float | None = None) -> bool:
         """Stop the runtime. Returns True if every queued message was handled.
 
-        With `drain`, first wait until no process has work left. Whatever is still queued
-        after that is failed with `RuntimeStopped`: futures get the exception, tells go to
-        `on_error`. Running handlers finish their message first; `timeout` bounds the whole
-        call, and a handler still running when it expires keeps its thread (the pool threads
-        are daemons) and has its queue failed when it returns. Safe to call more than once.
+        With `drain`, first wait until no process has work left; meanwhile only the
+        runtime's own handlers may send. Whatever is still queued after that is failed
+        with `RuntimeStopped`: futures get the exception, tells go to `on_error`. Running
+        handlers finish their message first. `timeout` bounds the whole call, reporting
+        the failed tells included; a handler still running when it expires keeps its
+        thread (the pool threads are daemons) and has its queue failed when it returns.
+        Safe to call more than once, and from several threads.
         """
-        if self.closed:
+        if self.closed or self.forked:
             return self._outcome
         inside = getattr(_running, "runtime", None) is self
         if drain and inside:
@@ -436,10 +629,16 @@ class Runtime:
         deadline = None if timeout is None else time.monotonic() + timeout
         drained = True
         if drain and not self.stopping:
+            with self._lock:
+                self._draining = True
+                self.closing = True
             with self._quiet:
-                drained = self._quiet.wait_for(lambda: self._scheduled == 0, timeout)
+                drained = self._quiet.wait_for(lambda: not self.active, timeout)
         with self._lock:
+            self.closing = True
             self.stopping = True  # under the lock: the monitor starts no thread after this
+            self._draining = False
+            self._collecting = True
             workers = [*self._pool, *self._dedicated]
             blocked = list(self._blocked)
         self._halt.set()
@@ -453,7 +652,7 @@ class Runtime:
         threads.append(self._monitor)
         for thread in threads:
             if thread is not threading.current_thread():
-                thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+                thread.join(_left(deadline))
         drained = drained and not any(
             thread.is_alive() for thread in threads if thread is not threading.current_thread()
         )
@@ -461,15 +660,48 @@ class Runtime:
             current.abandon()  # its thread was not joined: fail its queue now, not later
         self.closed = True
         self.sweep()
+        for process in list(self.active):  # work that no run queue holds any more
+            process.abandon()
+            self.active.discard(process)
         with self._lock:
             clusters = list(self._clusters)
         for cluster in clusters:
             cluster.abandon()
+        self._report_unhandled(deadline)
         # Counted where messages are failed: pool threads fail the mailboxes of the
         # processes they were running, which sweep() never sees.
         with self._lock:
             self._outcome = drained and self._unhandled == 0
         return self._outcome
+
+    def _report_unhandled(self, deadline: float | None) -> None:
+        """Report the tells shutdown failed: within the deadline, and the default handler
+        with one line for all of them rather than one each."""
+        with self._lock:
+            self._collecting = False
+            failures, self._unreported = self._unreported, []
+        if not failures:
+            return
+        if self.on_error is log_failure:
+            first = failures[0]
+            _log.warning(
+                "runtime %s stopped: %d tell(s) were not handled (the first: %s to %s)",
+                self.name,
+                len(failures),
+                describe(first.message),
+                first.process,
+            )
+            return
+        for done, failure in enumerate(failures):
+            if deadline is not None and time.monotonic() > deadline:
+                _log.warning(
+                    "runtime %s stopped: %d more tell(s) were not handled and not reported "
+                    "one by one: shutdown's timeout expired",
+                    self.name,
+                    len(failures) - done,
+                )
+                return
+            self._call_on_error(failure)
 
     def sweep(self) -> None:
         """Fail the work of processes left on the run queue once the pool has stopped."""
@@ -478,24 +710,71 @@ class Runtime:
                 process = self.runq.get_nowait()
             except Empty:
                 return
-            if process is not None:
+            if process is None:
+                continue
+            if process.__class__ is partial:
+                self._finish(process)
+            else:
                 process.abandon()
+                self.active.discard(process)
+
+    def after_fork(self) -> None:
+        """In the child of os.fork(): none of our threads exist here; refuse everything."""
+        self.forked = True
+        self.closing = self.stopping = self.closed = True
+        self._lock = new_lock()  # another thread may have held it at the fork
+        self._quiet = threading.Condition(self._lock)
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _cpu_ns(worker: Worker) -> int | None:
+    """The CPU time a pool thread has used, where the platform tells it (Linux does)."""
+    thread = worker.thread
+    try:
+        clock = time.pthread_getcpuclockid(thread.ident)  # type: ignore[union-attr,arg-type]
+        return time.clock_gettime_ns(clock)
+    except (AttributeError, OSError, TypeError, OverflowError):
+        return None
 
 
 _current: ContextVar[Runtime | None] = ContextVar("actorgen_runtime", default=None)
 _running = threading.local()  # .runtime / .process of the pool thread we are on, if any
 _default: Runtime | None = None
 _default_lock = threading.Lock()
+_live: WeakSet[Runtime] = WeakSet()  # every runtime not yet garbage: ended at exit
 
 
 def default_runtime() -> Runtime:
-    """The default runtime, started on first use and drained at interpreter exit."""
+    """The default runtime, started on first use and ended at interpreter exit (drained
+    for up to ACTORGEN_DRAIN_TIMEOUT seconds, default `DRAIN_TIMEOUT`)."""
     global _default
     with _default_lock:
-        if _default is None or _default.stopping:
-            _default = Runtime(name="actorgen")
-            atexit.register(_default.shutdown, True)
+        if _default is None or _default.closing:
+            _default = Runtime(name="actorgen", drain_timeout=_env_drain_timeout())
         return _default
+
+
+def _env_drain_timeout() -> float | None:
+    text = os.environ.get("ACTORGEN_DRAIN_TIMEOUT", "").strip()
+    if not text:
+        return DRAIN_TIMEOUT
+    if text.lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        _log.warning(
+            "ACTORGEN_DRAIN_TIMEOUT=%r is not a number of seconds (or 'none'); using %s",
+            text,
+            DRAIN_TIMEOUT,
+        )
+        return DRAIN_TIMEOUT
+    return value
 
 
 def current_runtime() -> Runtime:
@@ -512,3 +791,30 @@ def running_process() -> ProcessCore | None:
     """The process whose handler is running on this thread, if any."""
     process: ProcessCore | None = getattr(_running, "process", None)
     return process
+
+
+def _at_exit() -> None:
+    """End every runtime still running, as the module docstring says."""
+    # The exception that ended the program, if one did (the interpreter sets it before
+    # exit handlers run). In an interactive session it is only the last error shown.
+    ended_by = None if hasattr(sys, "ps1") else getattr(sys, "last_value", None)
+    for runtime in list(_live):
+        if runtime.closed:
+            continue
+        try:
+            runtime._end(failing=ended_by is not None)
+        except KeyboardInterrupt:  # Ctrl-C again while stopping: leave now, quietly
+            return
+
+
+def _after_fork_in_child() -> None:
+    global _default, _default_lock
+    _default = None
+    _default_lock = threading.Lock()
+    for runtime in list(_live):
+        runtime.after_fork()
+
+
+atexit.register(_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

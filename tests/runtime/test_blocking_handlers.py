@@ -16,7 +16,7 @@ from app.workers_actors import WorkerProcess
 
 PATIENCE = 10.0  # seconds to wait for what should happen at once, before failing
 SLEEPERS = 50
-SLEEP = 0.5  # how long each sleeper blocks its thread
+SLEEP = 1.0  # long against the monitor's idle tick (50 ms) and 50 thread starts under load
 BOUND = 0.2 * SLEEP  # how long a fast process may wait for a reply meanwhile
 
 Waiter = Callable[[Callable[[], bool], str], None]

@@ -191,18 +191,18 @@ class ShutdownDuringSend(Runtime):
     armed = False
 
     @property
-    def stopping(self) -> bool:
+    def closing(self) -> bool:  # what a send looks at first
         if self.armed and threading.current_thread() is threading.main_thread():
             self.armed = False
             stopper = threading.Thread(target=self.shutdown, kwargs={"drain": False})
             stopper.start()
             stopper.join()
             return False
-        return self._stopping
+        return self._closing
 
-    @stopping.setter
-    def stopping(self, value: bool) -> None:
-        self._stopping = value
+    @closing.setter
+    def closing(self, value: bool) -> None:
+        self._closing = value
 
 
 @pytest.mark.parametrize("target", ["process", "cluster"])
@@ -289,11 +289,12 @@ def test_shutdown_with_a_timeout_returns_even_if_a_handler_is_stuck(journal: Jou
         held = stuck.hold(gate)
         queued = stuck.note_and_reply(1)
         assert runtime.shutdown(drain=True, timeout=0.2) is False
-    assert not held.done() and not queued.done()
-    gate.set()  # the handler returns: its message completes, the queued one is failed
-    assert held.result(timeout=PATIENCE) is not None
+    # The queued message will never be handled: shutdown has failed it already.
+    assert not held.done()
     with pytest.raises(RuntimeStopped):
-        queued.result(timeout=PATIENCE)
+        queued.result(timeout=0)
+    gate.set()  # the handler returns: its message completes
+    assert held.result(timeout=PATIENCE) is not None
 
 
 def test_spawning_on_a_runtime_that_was_shut_down_raises_RuntimeStopped(journal: Journal) -> None:
@@ -301,3 +302,87 @@ def test_spawning_on_a_runtime_that_was_shut_down_raises_RuntimeStopped(journal:
         runtime.shutdown()
         with pytest.raises(RuntimeStopped):
             RecorderProcess.spawn("late", journal, 0.0)
+
+
+def test_while_draining_only_the_runtimes_own_handlers_may_send(journal: Journal) -> None:
+    """A drain always ends: sends from other threads are refused while it runs, sends from
+    handlers are part of the work it drains."""
+    gate = threading.Event()
+    with Runtime(threads=2) as runtime:
+        worker = WorkerProcess.spawn("w")
+        recorder = RecorderProcess.spawn("r", journal)
+        worker.call(gate.wait)
+        relay = worker.call(lambda: recorder.note("sent by a handler while draining"))
+        drainer = threading.Thread(target=runtime.shutdown, kwargs={"timeout": PATIENCE})
+        drainer.start()
+        for _ in range(int(PATIENCE / 0.001)):
+            if runtime.closing:
+                break
+            time.sleep(0.001)
+        with pytest.raises(RuntimeStopped, match="is draining: only its own handlers may send"):
+            recorder.note("sent from outside while draining")
+        gate.set()
+        drainer.join(PATIENCE)
+        assert relay.result(timeout=0) is None
+    assert journal.items() == ["sent by a handler while draining"]
+
+
+def test_handlers_that_send_to_each_other_forever_cannot_hold_up_a_bounded_drain() -> None:
+    with Runtime(threads=2) as runtime:
+        ping = WorkerProcess.spawn("ping")
+        pong = WorkerProcess.spawn("pong")
+
+        def volley(here: WorkerProcess, there: WorkerProcess) -> None:
+            there.do(lambda: volley(there, here))
+
+        ping.do(lambda: volley(ping, pong))
+        began = time.monotonic()
+        assert runtime.shutdown(drain=True, timeout=0.2) is False
+        took = time.monotonic() - began
+    assert took < PATIENCE, f"a 0.2 s drain took {took:.1f} s"
+
+
+def test_shutdown_reports_to_a_slow_error_handler_only_until_its_deadline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Reporting what shutdown failed is part of the time it is given: with a slow
+    on_error and many queued tells, it reports what fits and counts the rest."""
+    reported: list[Failure] = []
+    queued = 2000
+
+    def slow(failure: Failure) -> None:
+        time.sleep(0.001)  # 2 s for all of them, against a 0.2 s timeout
+        reported.append(failure)
+
+    gate = threading.Event()
+    with Runtime(threads=2, on_error=slow) as runtime:
+        worker = WorkerProcess.spawn("w")
+        worker.call(gate.wait)
+        for i in range(queued):
+            worker.foo(i)
+        began = time.monotonic()
+        assert runtime.shutdown(drain=False, timeout=0.2) is False
+        took = time.monotonic() - began
+        gate.set()
+    assert took < 0.5 * queued * 0.001, f"shutdown took {took:.2f} s, as if it reported all"
+    assert 0 < len(reported) < queued
+    assert any(
+        f"{queued - len(reported)} more tell(s) were not handled" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+def test_the_default_error_handler_logs_one_line_for_the_tells_a_shutdown_failed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gate = threading.Event()
+    with Runtime(threads=1) as runtime:
+        worker = WorkerProcess.spawn("w")
+        worker.call(gate.wait)
+        for i in range(500):
+            worker.foo(i)
+        assert runtime.shutdown(drain=False, timeout=0.1) is False
+        gate.set()
+    lines = [r.getMessage() for r in caplog.records if r.name == "actorgen"]
+    assert len(lines) == 1 and "500 tell(s) were not handled" in lines[0], lines
+    assert "WorkerFooMessage(a=0) to Worker-1" in lines[0]

@@ -49,6 +49,10 @@ class Worker:
         """An ask whose handler raises `Boom(text)`."""
         raise Boom(text)
 
+    def do(self, fn: Callable[[], object]) -> None:
+        """Run `fn` as this process's handler of a tell."""
+        fn()
+
     def call(self, fn: Callable[[], object]) -> object:
         """Run `fn` as this process's handler and reply with what it returns."""
         return fn()

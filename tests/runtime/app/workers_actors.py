@@ -20,6 +20,7 @@ __all__ = [
     "WorkerBarMessage",
     "WorkerCallMessage",
     "WorkerCluster",
+    "WorkerDoMessage",
     "WorkerExplodeMessage",
     "WorkerFailMessage",
     "WorkerFooMessage",
@@ -72,6 +73,13 @@ class WorkerExplodeMessage:
 
 
 @_dataclasses.dataclass(frozen=True, slots=True)
+class WorkerDoMessage:
+    """The message that stands for a call of `Worker.do`."""
+
+    fn: Callable[[], object]
+
+
+@_dataclasses.dataclass(frozen=True, slots=True)
 class WorkerCallMessage:
     """The message that stands for a call of `Worker.call`."""
 
@@ -85,6 +93,7 @@ WorkerMessage: _typing.TypeAlias = (
     | WorkerThreadNameMessage
     | WorkerFailMessage
     | WorkerExplodeMessage
+    | WorkerDoMessage
     | WorkerCallMessage
 )
 """Every message a `Worker` process handles."""
@@ -107,6 +116,9 @@ def dispatch_worker(instance: Worker, message: WorkerMessage) -> object:
             return None
         case WorkerExplodeMessage():
             return instance.explode(message.text)
+        case WorkerDoMessage():
+            instance.do(message.fn)
+            return None
         case WorkerCallMessage():
             return instance.call(message.fn)
         case _:
@@ -152,6 +164,10 @@ class WorkerProcess(_actorgen.ProcessHandle):
         """An ask whose handler raises `Boom(text)`."""
         return self._core.ask(WorkerExplodeMessage(text))
 
+    def do(self, fn: Callable[[], object]) -> None:
+        """Run `fn` as this process's handler of a tell."""
+        self._core.tell(WorkerDoMessage(fn))
+
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this process's handler and reply with what it returns."""
         return self._core.ask(WorkerCallMessage(fn))
@@ -195,6 +211,10 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     def explode(self, text: str) -> _actorgen.Future[int]:
         """An ask whose handler raises `Boom(text)`."""
         return self._core.ask(WorkerExplodeMessage(text))
+
+    def do(self, fn: Callable[[], object]) -> None:
+        """Run `fn` as this process's handler of a tell."""
+        self._core.tell(WorkerDoMessage(fn))
 
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this process's handler and reply with what it returns."""

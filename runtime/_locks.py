@@ -1,0 +1,22 @@
+"""The runtime's locks, and how an interrupted ``with lock:`` is finished.
+
+A ``with lock:`` is not safe against an exception raised between the last statement of
+its body and the release: a trace function's "line" event comes there (the `with` line
+is reported again on exit), and an exception raised from it skips the release. So the
+locks that a sender takes are re-entrant locks, which know their owner: the
+``except BaseException`` of a send asks `held(lock)` and releases what is still held
+before it re-raises. Both are C calls, so this works at the recursion limit too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["held", "new_lock"]
+
+new_lock = threading.RLock
+
+# RLock._is_owned: True if the calling thread holds the lock (threading.Condition uses it).
+held: Callable[[Any], bool] = getattr(type(threading.RLock()), "_is_owned")  # noqa: B009 - no stub
