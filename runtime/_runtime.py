@@ -18,9 +18,11 @@ are free (one that stayed inside the same run for a whole tick is blocked), it s
 return, threads beyond `threads` retire as soon as they are free. A process whose handlers
 block most of the time can also ask for a thread of its own
 (``@async_class(dedicated_thread=True)``), which it holds while it lives. The monitor
-does not count a thread as blocked while the pool's threads are busy computing (their CPU
-time over the tick fills what the interpreter can run at once): more threads cannot help
-then, and starting them only adds contention.
+starts no thread while the interpreter is busy: the program used half or more of the CPU
+time the interpreter can run in a tick (one core under the GIL), or as many pool threads
+as can run at once were computing in long runs (a fifth of the tick's CPU time each, read
+per thread where the platform tells it, as Linux does). Threads stuck in long runs are
+then working, not blocked, and more threads could only contend.
 
 How a runtime ends
 ------------------
@@ -76,6 +78,10 @@ if TYPE_CHECKING:
 # work, the monitor looks less often: an idle program should not wake up 200 times a second.
 TICK = 0.005
 IDLE_TICK = 0.05
+# A thread that used this share of a tick's CPU time was running Python, not blocked; a
+# program that used this share of what the interpreter can run at once kept it busy.
+COMPUTING = 0.2
+SATURATED = 0.5
 
 # How long running handlers may finish their message when a runtime stops without
 # draining: after an exception left `with Runtime():`, or a Ctrl-C ended the program.
@@ -163,7 +169,7 @@ class Worker:
 
     def __init__(self, queue: SimpleQueue[Any], dedicated: bool) -> None:
         self.queue = queue
-        self.cpu_ns: int | None = None  # its CPU time at the monitor's last tick
+        self.cpu_ns: int | None = None  # its thread's CPU time at the monitor's last tick
         self.dedicated = dedicated
         self.process: ProcessCore | None = None  # the one being run, if any
         self.runs = 0  # runs started; the monitor compares it between ticks
@@ -538,32 +544,35 @@ class Runtime:
 
     def _watch(self) -> None:
         """The monitor: start backup threads while pool threads block (module docstring)."""
-        # Threads that could run Python at once: one under the GIL, else the cores.
+        # Threads that can run Python at once: one under the GIL, else every core.
         gil = getattr(sys, "_is_gil_enabled", lambda: True)()
         parallel = 1 if gil else os.cpu_count() or 1
-        last = time.perf_counter_ns()
+        last_wall = time.perf_counter_ns()
+        last_cpu = time.process_time_ns()
         while not self._halt.wait(TICK if self.active else IDLE_TICK):
-            now = time.perf_counter_ns()
-            tick_ns, last = now - last, now
+            wall, cpu = time.perf_counter_ns(), time.process_time_ns()
+            tick_ns, process_ns = wall - last_wall, cpu - last_cpu
+            last_wall, last_cpu = wall, cpu
             if self.runq.empty():
-                for worker in self._pool:
-                    worker.cpu_ns = _cpu_ns(worker)
                 continue
             with self._lock:
-                free = 0
-                used_ns = 0
+                free = computing = 0
                 for worker in self._pool:
-                    cpu = _cpu_ns(worker)
-                    if cpu is not None and worker.cpu_ns is not None:
-                        used_ns += cpu - worker.cpu_ns
-                    worker.cpu_ns = cpu
+                    thread_ns = _thread_cpu_ns(worker)
+                    used = None
+                    if thread_ns is not None and worker.cpu_ns is not None:
+                        used = thread_ns - worker.cpu_ns
+                    worker.cpu_ns = thread_ns
                     if worker.process is None or worker.runs != worker.seen:
                         free += 1
+                    elif used is not None and used >= COMPUTING * tick_ns:
+                        computing += 1  # in a long run, but running Python: not blocked
                     worker.seen = worker.runs
-                if free >= self._target or self.closing:
+                # The program as a whole kept the interpreter busy (machine load may leave
+                # it less than the wall time, hence half): threads could only contend.
+                busy = process_ns >= SATURATED * tick_ns * parallel
+                if free >= self._target or self.closing or busy or computing >= parallel:
                     continue
-                if used_ns >= 0.75 * tick_ns * parallel:
-                    continue  # computing, not blocked: more threads would only contend
                 # Every process waiting now gets a thread, and `threads` stay free: the
                 # ones queued behind many blocked handlers wait one tick, not one tick per
                 # `threads` of them.
@@ -726,18 +735,19 @@ class Runtime:
         self._quiet = threading.Condition(self._lock)
 
 
-def _left(deadline: float | None) -> float | None:
-    return None if deadline is None else max(0.0, deadline - time.monotonic())
-
-
-def _cpu_ns(worker: Worker) -> int | None:
+def _thread_cpu_ns(worker: Worker) -> int | None:
     """The CPU time a pool thread has used, where the platform tells it (Linux does)."""
     thread = worker.thread
-    try:
-        clock = time.pthread_getcpuclockid(thread.ident)  # type: ignore[union-attr,arg-type]
-        return time.clock_gettime_ns(clock)
-    except (AttributeError, OSError, TypeError, OverflowError):
+    if thread is None or thread.ident is None:
         return None
+    try:
+        return time.clock_gettime_ns(time.pthread_getcpuclockid(thread.ident))
+    except (AttributeError, OSError, OverflowError):
+        return None
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 _current: ContextVar[Runtime | None] = ContextVar("actorgen_runtime", default=None)

@@ -166,3 +166,28 @@ def test_a_dedicated_process_stopped_while_busy_finishes_its_message_then_its_th
     assert type(queued.exception(timeout=PATIENCE)) is ProcessStopped
     wait_until(lambda: runtime_stats().dedicated_threads == 0, "the dedicated thread is gone")
     wait_until(lambda: not thread_alive(name), "the dedicated thread ended")
+
+
+def test_a_busy_load_that_never_blocks_starts_no_backup_threads(runtime: Runtime) -> None:
+    """Many processes kept busy with short messages, and a few with CPU-heavy ones, keep
+    every pool thread inside long runs while others wait for a thread: that is work, not
+    blocking, and more threads could not run it any faster."""
+
+    def spin(seconds: float) -> None:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+
+    workers = [WorkerProcess.spawn(f"w{i}") for i in range(64)]
+    replies = []
+    for _ in range(20):
+        for worker in workers:
+            for _ in range(50):
+                worker.foo(1)
+            worker.do(lambda: spin(0.002))
+        replies.append(workers[0].bar(0))
+    for reply in replies:
+        reply.result(timeout=PATIENCE * 6)
+    for worker in workers:
+        worker.bar(0).result(timeout=PATIENCE)
+    assert runtime_stats().backup_threads_started == 0
