@@ -231,6 +231,23 @@ class NothingLost(RuleBasedStateMachine):
         else:
             self._stop(self._proc(proc))
 
+    @precondition(lambda self: self.groups)
+    @rule(group=PICK, proc=PICK, fail=st.booleans())
+    def stop_racing_membership(self, group: int, proc: int, fail: bool) -> None:
+        """Stop a process on another thread while this one takes it out of a cluster and
+        sends that cluster a message (one that fails, now and then)."""
+        chosen = self.groups[group % len(self.groups)]
+        target = self._proc(proc)
+        stopper = threading.Thread(target=stop_process, args=(target.handle,))
+        stopper.start()
+        with contextlib.suppress(ValueError):  # the stop may have taken it out first
+            remove_member(chosen.handle, target.handle)
+        self._leave(chosen, target)
+        self._to_cluster("tell", fail, chosen)
+        stopper.join(PATIENCE)
+        assert not stopper.is_alive(), "stop_process() did not return"
+        self._stop(target)  # again (it is safe to repeat), and into the books
+
     def _add(self, group: Group, proc: Proc) -> None:
         member = proc in group.members
         try:
@@ -541,6 +558,22 @@ def test_every_message_is_handled_or_reported_exactly_once_while_clusters_change
     )
 
 
+@pytest.mark.timeout(300, method="thread")
+def test_nothing_is_lost_either_when_threads_switch_every_few_bytecodes() -> None:
+    """The same machine with a switch interval of 20 µs, so that threads interleave inside
+    the runtime's short windows (fewer examples: each runs slower)."""
+    with fast_thread_switches(2e-5):
+        run_state_machine_as_test(
+            NothingLost,
+            settings=settings(
+                max_examples=25,
+                stateful_step_count=30,
+                deadline=None,
+                phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+            ),
+        )
+
+
 # -- races the state machine reaches only rarely ---------------------------------------------
 # Their windows are a few bytecodes wide. A tiny switch interval makes the interpreter
 # switch threads inside them often, so that a few attempts of a few milliseconds each meet
@@ -552,9 +585,9 @@ ATTEMPTS = 10
 
 
 @contextlib.contextmanager
-def fast_thread_switches() -> Iterator[None]:
+def fast_thread_switches(interval: float = 1e-6) -> Iterator[None]:
     before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
+    sys.setswitchinterval(interval)
     try:
         yield
     finally:
