@@ -30,8 +30,9 @@ queue (it will be handled), and not sent if before. Either way the runtime stays
   works at the recursion limit too) and re-raises;
 - if that leaves a process queued twice, `run` notices (`_running`) and the second entry
   only makes the running thread look again before it goes idle;
-- a cluster send whose wake-up was cut short hands it to a pool thread
-  (`Runtime.defer`): an extra wake-up is harmless, a missing one would strand the message.
+- a cluster send whose wake-up was cut short puts it on the pool's run queue as a
+  `functools.partial`, which a pool thread runs: an extra wake-up is harmless, a missing
+  one would strand the message.
 
 Failures and stopping
 ---------------------
@@ -558,11 +559,13 @@ class ProcessCore:
                 self._scheduled = False
                 self._running = False
                 self._mailbox = None
+                # Under the lock: a sender that marks it scheduled again adds it after this.
+                self.runtime.active.discard(self)
                 requeue = False
         if requeue:
             self._requeue()
         else:
-            self.runtime.went_idle(self)
+            self.runtime.went_idle()
 
     def _unpark(self) -> None:
         self._parked = False

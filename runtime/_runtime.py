@@ -18,10 +18,10 @@ are free (one that stayed inside the same run for a whole tick is blocked), it s
 return, threads beyond `threads` retire as soon as they are free. A process whose handlers
 block most of the time can also ask for a thread of its own
 (``@async_class(dedicated_thread=True)``), which it holds while it lives. The monitor
-starts no thread while the interpreter is busy: the program used half or more of the CPU
-time the interpreter can run in a tick (one core under the GIL), or as many pool threads
-as can run at once were computing in long runs (a fifth of the tick's CPU time each, read
-per thread where the platform tells it, as Linux does). Threads stuck in long runs are
+starts no thread while the interpreter is busy: the program's threads were running, or
+ready to run, for half or more of what the interpreter can run in a tick (one thread under
+the GIL; on Linux read from each thread's scheduler statistics, elsewhere from the process's
+CPU time), or the monitor itself was woken a tick late. Threads stuck in long runs are
 then working, not blocked, and more threads could only contend.
 
 How a runtime ends
@@ -78,9 +78,8 @@ if TYPE_CHECKING:
 # work, the monitor looks less often: an idle program should not wake up 200 times a second.
 TICK = 0.005
 IDLE_TICK = 0.05
-# A thread that used this share of a tick's CPU time was running Python, not blocked; a
-# program that used this share of what the interpreter can run at once kept it busy.
-COMPUTING = 0.2
+# A program whose threads were running (or ready to run) for this share of what the
+# interpreter can run at once in a tick kept it busy.
 SATURATED = 0.5
 
 # How long running handlers may finish their message when a runtime stops without
@@ -155,7 +154,6 @@ class Worker:
         "base_failed",
         "base_handled",
         "busy_ns",
-        "cpu_ns",
         "dedicated",
         "failed",
         "handled",
@@ -169,7 +167,6 @@ class Worker:
 
     def __init__(self, queue: SimpleQueue[Any], dedicated: bool) -> None:
         self.queue = queue
-        self.cpu_ns: int | None = None  # its thread's CPU time at the monitor's last tick
         self.dedicated = dedicated
         self.process: ProcessCore | None = None  # the one being run, if any
         self.runs = 0  # runs started; the monitor compares it between ticks
@@ -369,15 +366,6 @@ class Runtime:
         if getattr(_running, "runtime", None) is not self:
             raise RuntimeStopped(name, kind, "is draining: only its own handlers may send")
 
-    def defer(self, step: Callable[..., object], *args: object) -> None:
-        """Have a pool thread run `step(*args)` soon.
-
-        For a send interrupted (by a `KeyboardInterrupt`, a `RecursionError`, ...) after
-        its message was queued: the wake-up it still owed is finished on a thread with
-        room on its stack. Only C-level calls here: it must work at the recursion limit.
-        """
-        self.runq.put(partial(step, *args))
-
     def dedicated_queue(self, process: ProcessCore) -> SimpleQueue[Any]:
         """Start a thread of its own for `process`; returns the run queue it serves."""
         queue: SimpleQueue[Any] = SimpleQueue()
@@ -397,10 +385,9 @@ class Runtime:
         if idle and process.queue is not self.runq:
             process.queue.put(None)  # its own thread has nothing left to run
 
-    def went_idle(self, process: ProcessCore) -> None:
-        active = self.active
-        active.discard(process)
-        if not active:
+    def went_idle(self) -> None:
+        """A process went idle (it has left `active`): wake a drain once none has work."""
+        if not self.active:
             with self._quiet:
                 self._quiet.notify_all()
 
@@ -548,30 +535,27 @@ class Runtime:
         gil = getattr(sys, "_is_gil_enabled", lambda: True)()
         parallel = 1 if gil else os.cpu_count() or 1
         last_wall = time.perf_counter_ns()
-        last_cpu = time.process_time_ns()
-        while not self._halt.wait(TICK if self.active else IDLE_TICK):
-            wall, cpu = time.perf_counter_ns(), time.process_time_ns()
-            tick_ns, process_ns = wall - last_wall, cpu - last_cpu
-            last_wall, last_cpu = wall, cpu
+        last_runnable = _runnable_ns()
+        tick = IDLE_TICK
+        while not self._halt.wait(tick):
+            wall, runnable = time.perf_counter_ns(), _runnable_ns()
+            tick_ns, runnable_ns = wall - last_wall, runnable - last_runnable
+            last_wall, last_runnable = wall, runnable
+            # Woken much later than asked: the monitor itself waited for the interpreter.
+            late = tick_ns > (tick + TICK) * 1e9
+            tick = TICK if self.active else IDLE_TICK
             if self.runq.empty():
                 continue
             with self._lock:
-                free = computing = 0
+                free = 0
                 for worker in self._pool:
-                    thread_ns = _thread_cpu_ns(worker)
-                    used = None
-                    if thread_ns is not None and worker.cpu_ns is not None:
-                        used = thread_ns - worker.cpu_ns
-                    worker.cpu_ns = thread_ns
                     if worker.process is None or worker.runs != worker.seen:
                         free += 1
-                    elif used is not None and used >= COMPUTING * tick_ns:
-                        computing += 1  # in a long run, but running Python: not blocked
                     worker.seen = worker.runs
-                # The program as a whole kept the interpreter busy (machine load may leave
-                # it less than the wall time, hence half): threads could only contend.
-                busy = process_ns >= SATURATED * tick_ns * parallel
-                if free >= self._target or self.closing or busy or computing >= parallel:
+                # Threads in long runs are computing, not blocked, if the program's threads
+                # kept the interpreter busy: more threads could only contend for it.
+                busy = late or runnable_ns >= SATURATED * tick_ns * parallel
+                if free >= self._target or self.closing or busy:
                     continue
                 # Every process waiting now gets a thread, and `threads` stay free: the
                 # ones queued behind many blocked handlers wait one tick, not one tick per
@@ -735,15 +719,26 @@ class Runtime:
         self._quiet = threading.Condition(self._lock)
 
 
-def _thread_cpu_ns(worker: Worker) -> int | None:
-    """The CPU time a pool thread has used, where the platform tells it (Linux does)."""
-    thread = worker.thread
-    if thread is None or thread.ident is None:
-        return None
+def _runnable_ns() -> int:
+    """How long the program's threads have been running or ready to run, in total.
+
+    On Linux, from each thread's schedstat: time on a CPU plus time waiting for one, so a
+    loaded machine does not make a busy interpreter look idle (a thread that waits for the
+    GIL sleeps, and counts in neither). Elsewhere the process's CPU time.
+    """
     try:
-        return time.clock_gettime_ns(time.pthread_getcpuclockid(thread.ident))
-    except (AttributeError, OSError, OverflowError):
-        return None
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return time.process_time_ns()
+    total = 0
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/schedstat", "rb") as stat:
+                running, waiting = stat.read().split()[:2]
+        except (OSError, ValueError):  # the thread ended meanwhile
+            continue
+        total += int(running) + int(waiting)
+    return total
 
 
 def _left(deadline: float | None) -> float | None:

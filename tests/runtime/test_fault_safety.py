@@ -16,8 +16,10 @@ case, not as a hang of the next.
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -280,3 +282,53 @@ def test_the_default_error_handler_logs_a_tell_whose_exception_cannot_be_printed
     [record] = [r for r in caplog.records if r.name == "actorgen"]
     assert "w-1: tell WorkerDoMessage" in record.getMessage() or "tell" in record.getMessage()
     assert "Unprintable whose str() raised" in record.getMessage()
+
+
+class Alarm(BaseException):
+    """Raised by a signal handler at whatever bytecode the main thread is at, as Ctrl-C's
+    KeyboardInterrupt is."""
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs signal.setitimer (POSIX)")
+@pytest.mark.parametrize("target_of", [direct, balanced, round_robin], ids=lambda t: t.__name__)
+def test_signals_raising_inside_sends_every_fraction_of_a_millisecond_break_nothing(
+    target_of: Target,
+) -> None:
+    """A timer signal whose handler raises lands at random bytecodes of thousands of
+    sends, between the C calls of one line too (which a trace function cannot reach)."""
+    journal = Journal()
+    interrupted: list[int] = []
+
+    def alarm(signum: int, frame: FrameType | None) -> None:
+        # Only inside the runtime (or the generated facade): the test's own loop must go on.
+        where = frame.f_code.co_filename if frame is not None else ""
+        if where.startswith(RUNTIME_FILES) or where.endswith("_actors.py"):
+            raise Alarm
+
+    runtime = Runtime(threads=2)
+    with runtime:
+        target = target_of(journal)
+        previous = signal.signal(signal.SIGALRM, alarm)
+        signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)
+        try:
+            for i in range(SIGNALLED_SENDS):
+                try:
+                    send(target, "ask" if i % 2 else "tell", i)
+                except Alarm:
+                    interrupted.append(i)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            signal.signal(signal.SIGALRM, previous)
+        for i in range(3):
+            assert isinstance(target.note_and_reply(f"after-{i}").result(timeout=PATIENCE), int)
+        outcome = runtime.shutdown(drain=True, timeout=PATIENCE)
+    assert interrupted, "no signal landed inside a send: the test tested nothing"
+    print(f"{len(interrupted)} of {SIGNALLED_SENDS} sends interrupted")
+    counts = Counter(journal.items())
+    assert outcome is True, f"shutdown did not drain ({len(interrupted)} sends interrupted)"
+    lost = [i for i in range(SIGNALLED_SENDS) if i not in interrupted and counts[i] != 1]
+    assert not lost, f"sends that returned normally but were not handled once: {lost[:10]}"
+    assert all(counts[i] <= 1 for i in interrupted)
+
+
+SIGNALLED_SENDS = 20_000
