@@ -162,17 +162,34 @@ class Future(Generic[_T]):
     def _claim(self) -> bool:
         """A worker is about to run the handler: False if the ask was cancelled (skip it),
         else True, and from now on `cancel()` fails."""
-        with self._lock:
-            if self._state:  # not _PENDING: cancelled
-                return False
-            self._state = _RUNNING
-            return True
+        lock = self._lock
+        lock.acquire()  # cheaper than `with`, and nothing in between can raise
+        if self._state:  # not _PENDING: cancelled
+            lock.release()
+            return False
+        self._state = _RUNNING
+        lock.release()
+        return True
 
     def _resolve(self, value: object) -> None:
         """Complete with a value, unless the ask was cancelled: a runtime that completes
         what it took from a queue must not fail on an ask withdrawn meanwhile."""
-        if not self._complete(_RESULT, value) and self._state != _CANCELLED:
-            raise RuntimeError(f"{self!r} is already complete")
+        # `_complete` inlined: every ask's reply takes this path, and a call costs.
+        with self._lock:
+            if self._state > _RUNNING:
+                if self._state == _CANCELLED:
+                    return
+                raise RuntimeError(f"{self!r} is already complete")
+            self._value = value
+            self._state = _RESULT
+            waiters, self._waiters = self._waiters, None
+            callbacks, self._callbacks = self._callbacks, None
+        if waiters:
+            for waiter in waiters:
+                waiter.release()
+        if callbacks:
+            for fn in callbacks:
+                self._call(fn)
 
     def _fail(self, error: BaseException) -> None:
         """Complete with an exception, unless the ask was cancelled (see `_resolve`)."""
