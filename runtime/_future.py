@@ -174,16 +174,21 @@ class Future(Generic[_T]):
     def _resolve(self, value: object) -> None:
         """Complete with a value, unless the ask was cancelled: a runtime that completes
         what it took from a queue must not fail on an ask withdrawn meanwhile."""
-        # `_complete` inlined: every ask's reply takes this path, and a call costs.
-        with self._lock:
-            if self._state > _RUNNING:
-                if self._state == _CANCELLED:
-                    return
-                raise RuntimeError(f"{self!r} is already complete")
-            self._value = value
-            self._state = _RESULT
-            waiters, self._waiters = self._waiters, None
-            callbacks, self._callbacks = self._callbacks, None
+        # `_complete` inlined, and the lock taken as in `_claim`: every ask's reply takes
+        # this path.
+        lock = self._lock
+        lock.acquire()
+        state = self._state
+        if state > _RUNNING:
+            lock.release()
+            if state == _CANCELLED:
+                return
+            raise RuntimeError(f"{self!r} is already complete")
+        self._value = value
+        self._state = _RESULT
+        waiters, self._waiters = self._waiters, None
+        callbacks, self._callbacks = self._callbacks, None
+        lock.release()
         if waiters:
             for waiter in waiters:
                 waiter.release()
