@@ -133,6 +133,7 @@ class Future(Generic[_T]):
             raise RuntimeError(f"{self!r} is already complete")
 
     def __await__(self) -> Generator[Any, None, _T]:
+        """Wait from asyncio; a cancelled awaiting task cancels the ask (see `cancel`)."""
         if self._state <= _RUNNING:
             # Imported here: asyncio is heavy and thread-only programs never need it.
             import asyncio
@@ -161,7 +162,7 @@ class Future(Generic[_T]):
 
     def _claim(self) -> bool:
         """A worker is about to run the handler: False if the ask was cancelled (skip it),
-        else True, and from now on `cancel()` fails."""
+        else True, and from now on `cancel()` returns False."""
         lock = self._lock
         lock.acquire()  # cheaper than `with`, and nothing in between can raise
         if self._state:  # not _PENDING: cancelled
