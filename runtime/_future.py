@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from _thread import LockType, allocate_lock
 from collections.abc import Callable, Generator
+from concurrent.futures import CancelledError
+from contextlib import suppress
 from typing import Any, Generic, TypeVar, cast
 
+from ._locks import held, new_lock
 from ._runtime import running_process
 from ._waits import wait_begins, wait_ends
 
@@ -14,9 +17,12 @@ __all__ = ["Future"]
 
 _T = TypeVar("_T")
 
-_PENDING = 0
-_RESULT = 1
-_ERROR = 2
+# Ordered: every state past _RUNNING is final, so `done()` is one comparison.
+_PENDING = 0  # queued: cancel() withdraws it
+_RUNNING = 1  # a worker claimed it: it runs to completion
+_RESULT = 2
+_ERROR = 3
+_CANCELLED = 4
 
 _log = logging.getLogger("actorgen")
 
@@ -29,10 +35,12 @@ class Future(Generic[_T]):
 
     - `result(timeout=None)` waits and returns the value, or raises the handler's exception
       with its original type; `TimeoutError` if `timeout` seconds pass first;
-    - `exception(timeout=None)`, `done()`;
+    - `exception(timeout=None)`, `done()`, `running()`, `cancelled()`;
+    - `cancel()` withdraws an ask that no worker has started yet;
     - `add_done_callback(fn)` calls `fn(future)` once the reply is there (at once if it
       already is), on the thread that completed it;
-    - `await future` from asyncio code, without blocking the event loop.
+    - `await future` from asyncio code, without blocking the event loop; cancelling the
+      awaiting task cancels the ask.
     """
 
     # A runtime can have very many outstanding asks; __slots__ keeps each one small.
@@ -41,7 +49,8 @@ class Future(Generic[_T]):
     def __init__(self) -> None:
         self._state = _PENDING
         self._value: Any = None
-        self._lock = allocate_lock()
+        # Re-entrant only so that a caller interrupted inside a `with` can release it.
+        self._lock = new_lock()
         self._waiters: list[LockType] | None = None
         self._callbacks: list[Callable[[Future[_T]], object]] | None = None
         # The process or cluster that will complete it, set by the runtime when it sends
@@ -49,59 +58,179 @@ class Future(Generic[_T]):
         self._target: Any = None
 
     def __repr__(self) -> str:
-        state = {_PENDING: "pending", _RESULT: "done", _ERROR: "failed"}[self._state]
+        state = ("pending", "running", "done", "failed", "cancelled")[self._state]
         return f"<Future {state}>"
 
     def done(self) -> bool:
-        """True once the future holds a value or an exception."""
-        return self._state != _PENDING
+        """True once the future holds a value or an exception, or was cancelled."""
+        return self._state > _RUNNING
+
+    def running(self) -> bool:
+        """True while a worker runs the handler: too late to cancel, not done yet."""
+        return self._state == _RUNNING
+
+    def cancelled(self) -> bool:
+        """True if `cancel()` withdrew the ask."""
+        return self._state == _CANCELLED
+
+    def cancel(self) -> bool:
+        """Withdraw the ask if no worker has started it: its handler will never run.
+
+        Returns True if it was withdrawn: the future is then done and cancelled, waiters
+        and `result()` get `concurrent.futures.CancelledError`, and the done callbacks
+        run. Returns False if a worker has started it (it runs to completion) or the
+        future is done already, cancelled or not.
+        """
+        try:
+            with self._lock:
+                if self._state != _PENDING:
+                    return False
+                self._state = _CANCELLED
+                waiters, self._waiters = self._waiters, None
+                callbacks, self._callbacks = self._callbacks, None
+        except BaseException:  # cut short inside the `with`: release (see `_locks`)
+            if held(self._lock):
+                self._lock.release()
+            raise
+        if waiters:
+            for waiter in waiters:
+                waiter.release()
+        if callbacks:
+            for fn in callbacks:
+                self._call(fn)
+        return True
 
     def result(self, timeout: float | None = None) -> _T:
         """Wait for the reply and return it, or raise the exception the handler raised."""
-        if self._state == _PENDING:
+        if self._state <= _RUNNING:
             self._wait(timeout)
-        if self._state == _ERROR:
+        state = self._state
+        if state == _RESULT:
+            return cast(_T, self._value)
+        if state == _ERROR:
             raise cast(BaseException, self._value)
-        return cast(_T, self._value)
+        raise CancelledError()
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         """Wait for the reply and return the handler's exception, or None if it succeeded."""
-        if self._state == _PENDING:
+        if self._state <= _RUNNING:
             self._wait(timeout)
+        if self._state == _CANCELLED:
+            raise CancelledError()
         return cast(BaseException, self._value) if self._state == _ERROR else None
 
     def add_done_callback(self, fn: Callable[[Future[_T]], object]) -> None:
         """Call `fn(self)` when the future completes (now, if it already has).
 
-        Exceptions raised by `fn` are logged to the ``actorgen`` logger and otherwise ignored.
+        Exceptions raised by `fn`, even `SystemExit` and `KeyboardInterrupt`, are logged to
+        the ``actorgen`` logger and otherwise ignored: they must not break the worker that
+        completed the future.
         """
-        with self._lock:
-            if self._state == _PENDING:
-                if self._callbacks is None:
-                    self._callbacks = [fn]
-                else:
-                    self._callbacks.append(fn)
-                return
+        try:
+            with self._lock:
+                if self._state <= _RUNNING:
+                    if self._callbacks is None:
+                        self._callbacks = [fn]
+                    else:
+                        self._callbacks.append(fn)
+                    return
+        except BaseException:  # cut short inside the `with`: release (see `_locks`)
+            if held(self._lock):
+                self._lock.release()
+            raise
         self._call(fn)
 
     def set_result(self, value: _T) -> None:
         """Complete the future with a value. Raises `RuntimeError` if already complete."""
-        self._complete(_RESULT, value)
+        if not self._complete(_RESULT, value):
+            raise RuntimeError(f"{self!r} is already complete")
 
     def set_exception(self, error: BaseException) -> None:
         """Complete the future with an exception. Raises `RuntimeError` if already complete."""
-        self._complete(_ERROR, error)
+        if not self._complete(_ERROR, error):
+            raise RuntimeError(f"{self!r} is already complete")
 
     def __await__(self) -> Generator[Any, None, _T]:
-        if self._state == _PENDING:
+        """Wait from asyncio; a cancelled awaiting task cancels the ask (see `cancel`)."""
+        if self._state <= _RUNNING:
             # Imported here: asyncio is heavy and thread-only programs never need it.
             import asyncio
 
             loop = asyncio.get_running_loop()
             waiter: asyncio.Future[None] = loop.create_future()
-            self.add_done_callback(lambda _: loop.call_soon_threadsafe(_release, waiter))
-            yield from waiter
+
+            def wake(_: Future[_T]) -> None:
+                with suppress(RuntimeError):  # the loop has closed: nobody waits any more
+                    loop.call_soon_threadsafe(_release, waiter)
+
+            self.add_done_callback(wake)
+            try:
+                yield from waiter
+            except BaseException:  # the awaiting task was cancelled (or closed)
+                self._remove_done_callback(wake)
+                self.cancel()
+                raise
+        if self._state == _CANCELLED:
+            import asyncio
+
+            raise asyncio.CancelledError()
         return self.result()
+
+    # -- used by the runtime -----------------------------------------------------------------
+
+    def _claim(self) -> bool:
+        """A worker is about to run the handler: False if the ask was cancelled (skip it),
+        else True, and from now on `cancel()` returns False."""
+        lock = self._lock
+        lock.acquire()  # cheaper than `with`, and nothing in between can raise
+        if self._state:  # not _PENDING: cancelled
+            lock.release()
+            return False
+        self._state = _RUNNING
+        lock.release()
+        return True
+
+    def _resolve(self, value: object) -> None:
+        """Complete with a value, unless the ask was cancelled: a runtime that completes
+        what it took from a queue must not fail on an ask withdrawn meanwhile."""
+        # `_complete` inlined, and the lock taken as in `_claim`: every ask's reply takes
+        # this path.
+        lock = self._lock
+        lock.acquire()
+        state = self._state
+        if state > _RUNNING:
+            lock.release()
+            if state == _CANCELLED:
+                return
+            raise RuntimeError(f"{self!r} is already complete")
+        self._value = value
+        self._state = _RESULT
+        waiters, self._waiters = self._waiters, None
+        callbacks, self._callbacks = self._callbacks, None
+        lock.release()
+        if waiters:
+            for waiter in waiters:
+                waiter.release()
+        if callbacks:
+            for fn in callbacks:
+                self._call(fn)
+
+    def _fail(self, error: BaseException) -> None:
+        """Complete with an exception, unless the ask was cancelled (see `_resolve`)."""
+        if not self._complete(_ERROR, error) and self._state != _CANCELLED:
+            raise RuntimeError(f"{self!r} is already complete")
+
+    def _remove_done_callback(self, fn: Callable[[Future[_T]], object]) -> None:
+        try:
+            with self._lock:
+                if self._callbacks is not None and fn in self._callbacks:
+                    self._callbacks.remove(fn)
+        except BaseException:  # cut short inside the `with`: release (see `_locks`)
+            if held(self._lock):
+                self._lock.release()
+            raise
+
+    # -- internals ---------------------------------------------------------------------------
 
     def _wait(self, timeout: float | None) -> None:
         waiter = running_process() if self._target is not None else None
@@ -115,29 +244,35 @@ class Future(Generic[_T]):
             wait_ends(waiter)
 
     def _block(self, timeout: float | None) -> None:
-        with self._lock:
-            if self._state != _PENDING:
-                return
-            waiter = allocate_lock()
-            waiter.acquire()
-            if self._waiters is None:
-                self._waiters = [waiter]
-            else:
-                self._waiters.append(waiter)
-        if timeout is None:
-            waiter.acquire()
-        elif not waiter.acquire(timeout=max(timeout, 0.0)):
+        try:
             with self._lock:
-                if self._state != _PENDING:
+                if self._state > _RUNNING:
                     return
-                assert self._waiters is not None
-                self._waiters.remove(waiter)
-            raise TimeoutError(f"no reply within {timeout} s")
+                waiter = allocate_lock()
+                waiter.acquire()
+                if self._waiters is None:
+                    self._waiters = [waiter]
+                else:
+                    self._waiters.append(waiter)
+            if timeout is None:
+                waiter.acquire()
+            elif not waiter.acquire(timeout=max(timeout, 0.0)):
+                with self._lock:
+                    if self._state > _RUNNING:
+                        return
+                    assert self._waiters is not None
+                    self._waiters.remove(waiter)
+                raise TimeoutError(f"no reply within {timeout} s")
+        except BaseException:  # Ctrl-C while waiting, say: never leave our lock held
+            if held(self._lock):
+                self._lock.release()
+            raise
 
-    def _complete(self, state: int, value: object) -> None:
+    def _complete(self, state: int, value: object) -> bool:
+        """Store the reply and wake whoever waits; False if the future was done already."""
         with self._lock:
-            if self._state != _PENDING:
-                raise RuntimeError(f"{self!r} is already complete")
+            if self._state > _RUNNING:
+                return False
             self._value = value
             self._state = state
             waiters, self._waiters = self._waiters, None
@@ -148,11 +283,12 @@ class Future(Generic[_T]):
         if callbacks:
             for fn in callbacks:
                 self._call(fn)
+        return True
 
     def _call(self, fn: Callable[[Future[_T]], object]) -> None:
         try:
             fn(self)
-        except Exception:
+        except BaseException:  # a callback must never break the thread that completes us
             _log.exception("done callback %r of %r raised", fn, self)
 
 

@@ -3,9 +3,11 @@
 A ``with lock:`` is not safe against an exception raised between the last statement of
 its body and the release: a trace function's "line" event comes there (the `with` line
 is reported again on exit), and an exception raised from it skips the release. So the
-locks that a sender takes are re-entrant locks, which know their owner: the
-``except BaseException`` of a send asks `held(lock)` and releases what is still held
-before it re-raises. Both are C calls, so this works at the recursion limit too.
+locks that a sender (or a caller waiting on a future) takes are re-entrant locks, which
+know their owner: the ``except BaseException`` of a send, or of `Future.result`, asks
+`held(lock)` and releases what is still held before it re-raises. Both are C calls, so
+this works at the recursion limit too. (Pool threads are never interrupted this way: only
+the main thread gets signals.)
 """
 
 from __future__ import annotations

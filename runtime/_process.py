@@ -82,7 +82,7 @@ def fail_all(runtime: Runtime, owner: str, envelopes: Iterable[Envelope], error:
     """Fail messages that will never be handled: asks on their future, tells to on_error."""
     for envelope in envelopes:
         if envelope.__class__ is tuple:
-            envelope[1].set_exception(error)
+            envelope[1]._fail(error)  # a cancelled ask stays cancelled
         else:
             runtime.report(owner, envelope, error)
 
@@ -457,6 +457,13 @@ class ProcessCore:
                     return
                 if envelope.__class__ is tuple:
                     message, future = envelope
+                    if not future._claim():  # cancelled while queued: skip it unhandled
+                        self._skipped(cluster)
+                        if runtime.stopping:
+                            self._running = False
+                            self.abandon()
+                            return
+                        continue
                 else:
                     message = envelope
                     future = None
@@ -470,7 +477,7 @@ class ProcessCore:
                     if future is None:
                         runtime.report(self.name, message, error)
                     else:
-                        future.set_exception(error)
+                        future._fail(error)
                     if self.options.supervision != "resume":
                         self._supervise(error)
                         instance = self._instance
@@ -480,7 +487,7 @@ class ProcessCore:
                     else:
                         self.handled += unsaved + 1
                         unsaved = 0
-                        future.set_result(result)
+                        future._resolve(result)
                 if cluster is not None:
                     self.handling = None
                     # Blocked senders want to hear of every message; joiners only of an
@@ -505,6 +512,16 @@ class ProcessCore:
                 self._requeue()
             elif sleep:
                 self._sleep()
+
+    def _skipped(self, cluster: ClusterCore | None) -> None:
+        """What `run` does after a message, for a cancelled ask it skipped: no counts, but
+        joiners and blocked senders still hear that it left its queue."""
+        if cluster is not None:
+            self.handling = None
+            if cluster.waiting and (cluster.blocked or not cluster.pending):
+                cluster.progress()
+        elif self._blocked:
+            self._make_room()
 
     def _take_rotating(self, cursor: int) -> tuple[Envelope | None, ClusterCore | None, int]:
         """The next message of a member of several clusters, and the next cursor."""

@@ -109,3 +109,40 @@ def test_many_threads_can_wait_for_one_future(
     for waiter in waiters:
         waiter.join()
     assert results == ["r"] * 5
+
+
+@pytest.mark.parametrize("error", [SystemExit, KeyboardInterrupt])
+def test_a_done_callback_that_raises_a_BaseException_does_not_break_the_worker(
+    runtime: Runtime,
+    journal: Journal,
+    gate: threading.Event,
+    caplog: pytest.LogCaptureFixture,
+    error: type[BaseException],
+) -> None:
+    recorder = RecorderProcess.spawn("r", journal)
+    future = recorder.hold(gate)
+
+    def broken(_: Future[str]) -> None:
+        raise error("callback broke")
+
+    future.add_done_callback(broken)
+    with caplog.at_level(logging.ERROR, logger="actorgen"):
+        gate.set()  # the callback runs on the worker thread that completes the future
+        assert future.result(timeout=10) == "r"
+        assert recorder.whoami().result(timeout=10) == "r"  # the process still runs
+    assert any("callback" in r.getMessage() for r in caplog.records)
+
+
+def test_a_done_callback_that_raises_on_cancel_is_logged_too(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    future: Future[int] = Future()
+
+    def broken(_: Future[int]) -> None:
+        raise SystemExit("callback broke")
+
+    future.add_done_callback(broken)
+    with caplog.at_level(logging.ERROR, logger="actorgen"):
+        assert future.cancel() is True
+    assert future.cancelled()
+    assert any("callback" in r.getMessage() for r in caplog.records)

@@ -3,13 +3,13 @@
 A Hypothesis state machine drives a fresh 3-thread runtime through random steps: it spawns
 `Ledger` processes (supervision resume, restart or stop; some on a thread of their own),
 forms clusters of every strategy, sends numbered tells and asks, directly and through
-clusters (some marked to make the handler raise), keeps processes busy for a moment,
-adds and removes members, stops processes, and now and then waits for a reply. Then it
-drains the runtime and checks the books:
+clusters (some marked to make the handler raise), cancels some asks, keeps processes busy
+for a moment, adds and removes members, stops processes, and now and then waits for a
+reply. Then it drains the runtime and checks the books:
 
 - every ask's future completed exactly once: with its own id, with the handler's own
-  `LedgerError` (a message marked to fail), or with `ProcessStopped` (a direct message to
-  a process that stopped before handling it);
+  `LedgerError` (a message marked to fail), with `ProcessStopped` (a direct message to
+  a process that stopped before handling it), or cancelled — and then never handled;
 - every tell was handled exactly once (the journal) or reported exactly once to
   `on_error` (a `Failure` with the handler's error or `ProcessStopped`), never both;
 - a send that raised at the sender (`ProcessStopped`: the process had stopped) is neither
@@ -40,6 +40,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from typing import Literal, cast
 
@@ -134,6 +135,7 @@ class Sent:
     future: Future[int] | None = None
     completions: list[str] = field(default_factory=list)  # one thread name per completion
     raised: BaseException | None = None  # the send itself raised
+    withdrawn: bool = False  # cancel() returned True
 
 
 class Collect(logging.Handler):
@@ -339,6 +341,20 @@ class NothingLost(RuleBasedStateMachine):
         else:
             assert not proc.stop_called, f"send {sent.id} to stopped {proc.name} did not raise"
 
+    @rule(picks=PICKS)
+    def cancel(self, picks: list[int]) -> None:
+        """Cancel a few of the latest asks: queued ones are withdrawn, the others not."""
+        asks = [sent for sent in self.sent[-16:] if sent.future is not None]
+        for pick in picks:
+            if asks:
+                sent = asks[pick % len(asks)]
+                assert sent.future is not None
+                if sent.future.cancel():
+                    sent.withdrawn = True
+                assert sent.future.cancelled() == sent.withdrawn, f"cancel of {sent.id}"
+                # In this order: a running ask may be done by the time done() would look.
+                assert sent.withdrawn or sent.future.running() or sent.future.done()
+
     @rule()
     def wait_for_a_reply(self) -> None:
         """Let the runtime catch up: wait a moment for the latest direct ask.
@@ -348,7 +364,7 @@ class NothingLost(RuleBasedStateMachine):
         """
         for sent in reversed(self.sent):
             if sent.future is not None and isinstance(sent.to, Proc):
-                with contextlib.suppress(TimeoutError):
+                with contextlib.suppress(TimeoutError, CancelledError):
                     sent.future.exception(timeout=CATCH_UP)
                 return
 
@@ -409,7 +425,10 @@ class NothingLost(RuleBasedStateMachine):
         unknown = (set(entries) | set(reports)) - {s.id for s in self.sent}
         if unknown:
             problems.append(f"messages never sent were handled or reported: {sorted(unknown)}")
-        if drained == failed_by_shutdown:
+        # A withdrawn ask still queued in a cluster without members is failed by the
+        # shutdown too, which stays cancelled and yet counts as work it could not handle.
+        withdrawn = any(sent.withdrawn for sent in self.sent)
+        if drained == failed_by_shutdown and (drained or not withdrawn):
             problems.append(f"shutdown returned {drained}; it failed queued work: {not drained}")
         if self.rescue and failed_by_shutdown:
             problems.append("the shutdown failed cluster work although every cluster had a member")
@@ -443,6 +462,12 @@ class NothingLost(RuleBasedStateMachine):
             if len(sent.completions) != 1:
                 return f"its future completed {len(sent.completions)} times", False
             assert sent.future is not None
+            if sent.future.cancelled() or sent.withdrawn:
+                if not (sent.future.cancelled() and sent.withdrawn):
+                    return "cancel() and cancelled() disagree", False
+                if handled is not None:
+                    return f"withdrawn, yet handled by {handled[0]}", False
+                return None, False
             error = sent.future.exception(timeout=0)
             if error is None:
                 value = sent.future.result(timeout=0)
@@ -490,6 +515,8 @@ class NothingLost(RuleBasedStateMachine):
     ) -> str | None:
         """Did a process that failed a message because it stopped really stop, and does
         every report name the process that handled or held the message?"""
+        if sent.withdrawn:
+            return None  # never handled, so neither failed nor reported (see `_fate`)
         if isinstance(sent.to, Proc):
             error = sent.raised or (sent.future.exception(timeout=0) if sent.future else None)
             if reports:
