@@ -584,5 +584,5 @@ class ClusterCore:
             self._room.notify_all()
         if not failed:
             return
-        self.runtime.abandoned(len(failed))
-        fail_all(self.runtime, self.name, failed, self.runtime.stopped_error(self.name, "cluster"))
+        error = self.runtime.stopped_error(self.name, "cluster")
+        self.runtime.abandoned(fail_all(self.runtime, self.name, failed, error))

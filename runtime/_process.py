@@ -78,13 +78,20 @@ BATCH = 64
 Envelope = Any
 
 
-def fail_all(runtime: Runtime, owner: str, envelopes: Iterable[Envelope], error: Exception) -> None:
-    """Fail messages that will never be handled: asks on their future, tells to on_error."""
+def fail_all(runtime: Runtime, owner: str, envelopes: Iterable[Envelope], error: Exception) -> int:
+    """Fail messages that will never be handled: asks on their future, tells to on_error.
+    Returns how many were failed: asks withdrawn by `cancel()` are not (nobody waits)."""
+    failed = 0
     for envelope in envelopes:
         if envelope.__class__ is tuple:
-            envelope[1]._fail(error)  # a cancelled ask stays cancelled
+            future = envelope[1]
+            if future.cancelled():
+                continue
+            future._fail(error)
         else:
             runtime.report(owner, envelope, error)
+        failed += 1
+    return failed
 
 
 def drain(queue: deque[Envelope] | None) -> list[Envelope]:
@@ -637,8 +644,8 @@ class ProcessCore:
             self._unpark()
         failed = drain(mailbox)
         if failed:
-            self.runtime.abandoned(len(failed))
-            fail_all(self.runtime, self.name, failed, self.runtime.stopped_error(self.name))
+            error = self.runtime.stopped_error(self.name)
+            self.runtime.abandoned(fail_all(self.runtime, self.name, failed, error))
 
     def queued(self) -> int:
         mailbox = self._mailbox

@@ -287,3 +287,12 @@ def test_a_shutdown_that_fails_queued_work_leaves_cancelled_asks_cancelled(
         stopper.join(PATIENCE + 5)
     assert all(ask.cancelled() for ask in asks)
     assert all(not ask.cancelled() and ask.exception(0) is not None for ask in more)
+
+
+def test_a_withdrawn_ask_left_in_a_queue_is_not_counted_as_lost_work() -> None:
+    with Runtime(threads=1) as runtime:
+        cluster = RecorderCluster()  # no members: its messages wait
+        ask = cluster.note_and_reply(1)
+        assert ask.cancel() is True
+        assert runtime.shutdown(drain=False) is True  # nothing anybody waits for was lost
+    assert ask.cancelled()
