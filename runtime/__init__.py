@@ -16,8 +16,8 @@ Public names::
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
     ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
 
-Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process` and
-`assert_never`. This package imports nothing outside the standard library.
+Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process`,
+`spawn_members` and `assert_never`. This package imports nothing outside the standard library.
 """
 
 from ._cluster import Strategy as Strategy
@@ -35,6 +35,7 @@ from ._future import Future as Future
 from ._handles import ClusterHandle as ClusterHandle
 from ._handles import ProcessHandle as ProcessHandle
 from ._handles import new_process as new_process
+from ._handles import spawn_members as spawn_members
 from ._marker import Route as Route
 from ._marker import async_class as async_class
 from ._marker import route as route
@@ -84,6 +85,7 @@ __all__ = [
     "remove_member",
     "route",
     "runtime_stats",
+    "spawn_members",
     "spawn_options",
     "stop_process",
 ]

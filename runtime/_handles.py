@@ -20,9 +20,10 @@ from ._runtime import current_runtime
 if TYPE_CHECKING:
     from ._marker import Route
 
-__all__ = ["ClusterHandle", "ProcessHandle", "new_process"]
+__all__ = ["ClusterHandle", "ProcessHandle", "new_process", "spawn_members"]
 
 _P = TypeVar("_P", bound="ProcessHandle")
+_Q = TypeVar("_Q", bound="ProcessHandle")
 
 
 def new_process(
@@ -49,6 +50,22 @@ def new_process(
         raise
     runtime.named(core)
     return core
+
+
+def spawn_members(n: int, spawn: Callable[[], _Q]) -> list[_Q]:
+    """`n` new processes from `spawn()`, for the generated `XCluster.spawn`: if one fails
+    to start, the ones already made are stopped before the error reaches the caller."""
+    if n < 0:
+        raise ValueError(f"cannot spawn {n} processes")
+    members: list[_Q] = []
+    try:
+        for _ in range(n):
+            members.append(spawn())
+    except BaseException:
+        for member in members:
+            member._core.stop("another member of the cluster being spawned failed to start")
+        raise
+    return members
 
 
 class ProcessHandle:
@@ -130,22 +147,6 @@ class ClusterHandle(Generic[_P]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._core.name} of {len(self._core.seats)}>"
-
-    @classmethod
-    def _spawn_members(cls, n: int, spawn: Callable[[], _P]) -> tuple[_P, ...]:
-        """`n` new processes from `spawn()`, for the generated `spawn`: if one fails,
-        the ones already made are stopped before the error reaches the caller."""
-        if n < 0:
-            raise ValueError(f"cannot spawn {n} processes")
-        members: list[_P] = []
-        try:
-            for _ in range(n):
-                members.append(spawn())
-        except BaseException:
-            for member in members:
-                member._core.stop("another member of the cluster being spawned failed to start")
-            raise
-        return tuple(members)
 
     @property
     def members(self) -> tuple[_P, ...]:

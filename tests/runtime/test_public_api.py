@@ -23,6 +23,7 @@ CONTRACT = {
     "cluster_stats",
     "new_process",
     "process_stats",
+    "spawn_members",
 }
 
 
