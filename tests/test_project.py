@@ -68,6 +68,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "remove_member",
         "route",
         "runtime_stats",
+        "spawn_members",
         "spawn_options",
         "stop_process",
     ]
