@@ -53,7 +53,10 @@ class RuntimeStopped(ProcessStopped):
     ) -> None:
         super().__init__(process, f"its runtime {reason}", kind)
         # Say it of the runtime: "cluster X stopped" would be untrue of a cluster.
-        self.args = (f"the runtime of {kind} {process} {reason}; the message was not handled",)
+        what = "" if "no process can start" in reason or "spawn" in reason else (
+            "; the message was not handled"
+        )
+        self.args = (f"the runtime of {kind} {process} {reason}{what}",)
 
 
 class QueueFull(ActorgenError):

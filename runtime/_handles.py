@@ -34,7 +34,7 @@ def new_process(
     name `spawn_options` gives, if any."""
     runtime = current_runtime()
     if runtime.closing:
-        runtime.refuse("process", kind)
+        runtime.refuse("spawn", kind)
     name = spawn_name()
     instance = make()
     options = options_for(instance)

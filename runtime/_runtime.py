@@ -263,6 +263,7 @@ class Runtime:
         self._monitor = threading.Thread(target=self._watch, name=f"{name}-monitor", daemon=True)
         self._monitor.start()
         _live.add(self)
+        _hook_uncaught_exceptions()
 
     def __repr__(self) -> str:
         state = (
@@ -298,14 +299,30 @@ class Runtime:
 
     def _end(self, failing: bool) -> bool:
         """End as the module docstring says: drain for up to `drain_timeout` unless
-        `failing`; stop within `GRACE` if failing, or if interrupted while draining."""
-        if not failing:
-            try:
-                return self.shutdown(drain=True, timeout=self.drain_timeout)
-            except KeyboardInterrupt:
-                self.shutdown(drain=False, timeout=GRACE)
-                raise
-        return self.shutdown(drain=False, timeout=GRACE)
+        `failing`; stop within `GRACE` if failing, or if a Ctrl-C interrupts the drain
+        (the `KeyboardInterrupt` is then re-raised). A Ctrl-C during the grace cuts it
+        short: what is left is failed and reported at once, and nothing more is raised."""
+        if failing:
+            return self._stop_soon()
+        try:
+            return self.shutdown(drain=True, timeout=self.drain_timeout)
+        except KeyboardInterrupt:
+            self._stop_soon()
+            raise
+
+    def _stop_soon(self) -> bool:
+        try:
+            return self.shutdown(drain=False, timeout=GRACE)
+        except KeyboardInterrupt:  # Ctrl-C again: no more grace
+            return self._stop_now()
+
+    def _stop_now(self) -> bool:
+        """Fail and report what is left without waiting for anyone: a last resort that a
+        further Ctrl-C cannot turn into a traceback."""
+        try:
+            return self.shutdown(drain=False, timeout=0)
+        except KeyboardInterrupt:
+            return False
 
     # -- used by processes and clusters ---------------------------------------------------
 
@@ -317,6 +334,13 @@ class Runtime:
     def claim_name(self, name: str) -> None:
         """Reserve a name the user gave; `UsageError` if a live process has it."""
         with self._lock:
+            for kind, count in self._names.items():
+                number = _number_in(name, kind)
+                if number is not None and 1 <= number <= count:
+                    raise UsageError(
+                        f"{name!r} is the name of a process the runtime numbered itself "
+                        f"({kind!r}); give this one another name"
+                    )
             if name in self._named:
                 holder = self._named[name]
                 process = holder() if holder is not None else None
@@ -341,11 +365,18 @@ class Runtime:
                 del self._named[name]
 
     def unique_name(self, kind: str, process: bool = False) -> str:
+        """``kind-<n>``, or `kind` with ``{}`` replaced by `n`: the next number for `kind`
+        whose name no process the user named has taken."""
         with self._lock:
-            number = self._names.get(kind, 0) + 1
+            number = self._names.get(kind, 0)
+            while True:
+                number += 1
+                name = kind.replace("{}", str(number)) if "{}" in kind else f"{kind}-{number}"
+                if name not in self._named:
+                    break
             self._names[kind] = number
             self._spawned += process
-        return kind.replace("{}", str(number)) if "{}" in kind else f"{kind}-{number}"
+        return name
 
     def named(self, process: ProcessCore) -> None:
         """`process` was given its name by the user: keep it taken while the process lives."""
@@ -357,14 +388,25 @@ class Runtime:
         is draining and the caller is one of its handlers, whose sends are part of the
         drain (see the module docstring)."""
         if self.forked:
+            if kind == "spawn":
+                raise UsageError(
+                    f"cannot spawn {name}: the runtime in use was inherited from the parent "
+                    "process through os.fork() and has no threads here; spawn outside the "
+                    "parent's `with Runtime()` block, or enter a new Runtime in the child"
+                )
             raise UsageError(
                 f"{kind} {name} belongs to a runtime of the parent process: processes do not "
                 "survive os.fork(); spawn new ones in the child"
             )
+        spawn = kind == "spawn"
+        what = "process" if spawn else kind
         if self.stopping or not self._draining:
-            raise RuntimeStopped(name, kind)
+            if spawn:
+                raise RuntimeStopped(name, what, "was shut down: no process can start")
+            raise RuntimeStopped(name, what)
         if getattr(_running, "runtime", None) is not self:
-            raise RuntimeStopped(name, kind, "is draining: only its own handlers may send")
+            act = "spawn" if spawn else "send"
+            raise RuntimeStopped(name, what, f"is draining: only its own handlers may {act}")
 
     def dedicated_queue(self, process: ProcessCore) -> SimpleQueue[Any]:
         """Start a thread of its own for `process`; returns the run queue it serves."""
@@ -597,6 +639,12 @@ class Runtime:
                 "busy_ns": busy_ns,
             }
 
+    def running_handlers(self) -> list[ProcessCore]:
+        """The processes whose handler a thread of ours is running now."""
+        with self._lock:
+            workers = [*self._pool, *self._dedicated]
+        return [w.process for w in workers if w.process is not None]
+
     def clusters(self) -> list[ClusterCore]:
         with self._lock:
             return list(self._clusters)
@@ -649,6 +697,15 @@ class Runtime:
         drained = drained and not any(
             thread.is_alive() for thread in threads if thread is not threading.current_thread()
         )
+        still = [p.name for p in self.running_handlers() if p is not running_process()]
+        if still:
+            _log.warning(
+                "runtime %s stopped while %d handler(s) still ran (%s): what they were "
+                "handling may not complete",
+                self.name,
+                len(still),
+                ", ".join(still[:5]) + (", ..." if len(still) > 5 else ""),
+            )
         if inside and (current := running_process()) is not None:
             current.abandon()  # its thread was not joined: fail its queue now, not later
         self.closed = True
@@ -741,6 +798,14 @@ def _runnable_ns() -> int:
     return total
 
 
+def _number_in(name: str, kind: str) -> int | None:
+    """The number in `name` if it has the form `unique_name` gives names of `kind`."""
+    prefix, _, suffix = kind.partition("{}") if "{}" in kind else (f"{kind}-", "", "")
+    middle = name[len(prefix) : len(name) - len(suffix)]
+    ok = name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix)
+    return int(middle) if ok and middle.isdigit() else None
+
+
 def _left(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
@@ -772,9 +837,9 @@ def _env_drain_timeout() -> float | None:
         value = float(text)
     except ValueError:
         value = -1.0
-    if value < 0:
+    if not value >= 0:  # also NaN
         _log.warning(
-            "ACTORGEN_DRAIN_TIMEOUT=%r is not a number of seconds (or 'none'); using %s",
+            "ACTORGEN_DRAIN_TIMEOUT=%r is not a number of seconds >= 0 (or 'none'); using %s",
             text,
             DRAIN_TIMEOUT,
         )
@@ -803,13 +868,43 @@ def _at_exit() -> None:
     # The exception that ended the program, if one did (the interpreter sets it before
     # exit handlers run). In an interactive session it is only the last error shown.
     ended_by = None if hasattr(sys, "ps1") else getattr(sys, "last_value", None)
+    _end_all(failing=ended_by is not None)
+
+
+def _end_all(failing: bool) -> None:
+    interrupted = False
     for runtime in list(_live):
         if runtime.closed:
             continue
+        if interrupted:
+            runtime._stop_now()
+            continue
         try:
-            runtime._end(failing=ended_by is not None)
-        except KeyboardInterrupt:  # Ctrl-C again while stopping: leave now, quietly
-            return
+            runtime._end(failing)
+        except KeyboardInterrupt:  # Ctrl-C while draining: the others stop at once too
+            interrupted = True
+    if any(runtime.running_handlers() for runtime in list(_live)):
+        # Handlers still run on daemon threads and would hold the interpreter's lock for
+        # a switch interval at a time while it finalizes: let it have the lock sooner.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
+
+
+def _uncaught(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    """`sys.excepthook` while a runtime lives: an exception (a Ctrl-C) ends the program, so
+    stop the runtimes before printing its traceback, which busy pool threads would
+    otherwise slow down, then print it as Python does."""
+    if not hasattr(sys, "ps1"):  # an interactive session goes on after an error
+        _end_all(failing=True)
+    _python_excepthook(kind, error, tb)
+
+
+_python_excepthook = sys.__excepthook__
+
+
+def _hook_uncaught_exceptions() -> None:
+    """Install `_uncaught`, unless the program has an excepthook of its own."""
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _uncaught
 
 
 def _after_fork_in_child() -> None:

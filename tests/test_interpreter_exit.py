@@ -221,3 +221,34 @@ def test_after_fork_the_child_gets_a_clear_error_and_a_fresh_default_runtime() -
     assert "child reply: 5" in child.stdout
     assert "child exit: 0" in child.stdout
     assert "parent reply: 2" in child.stdout
+
+
+def test_a_second_ctrl_c_leaving_a_with_Runtime_block_adds_no_traceback() -> None:
+    script = (
+        "with Runtime(threads=2):\n"
+        + textwrap.indent(
+            QUEUE_JOBS.replace("cluster.do(lambda i=i: job(i))", "cluster.do(lambda: busy(10))"),
+            "    ",
+        )
+        + "    cluster.join()\n"
+    )
+    child = start(script)
+    child.send_signal(signal.SIGINT)
+    time.sleep(0.1)  # inside the grace that running handlers get
+    child.send_signal(signal.SIGINT)
+    took, _, err = finish(child)
+    assert took < 0.25 * QUEUED_WORK
+    assert err.count("Traceback") == 1, err  # the program's own KeyboardInterrupt, once
+    assert "During handling" not in err and "Exception ignored" not in err, err
+
+
+def test_ctrl_c_stops_quickly_even_while_handlers_compute_for_seconds() -> None:
+    """Handlers that each compute for 5 s cannot be interrupted; the program still ends
+    within a fraction of one handler's time, saying which handlers were still running."""
+    script = QUEUE_JOBS.replace("cluster.do(lambda i=i: job(i))", "cluster.do(lambda: busy(5))")
+    child = start(script + "cluster.join()\n")
+    time.sleep(0.2)  # the first two handlers are computing
+    child.send_signal(signal.SIGINT)
+    took, _, err = finish(child)
+    assert took < 0.5 * 5, f"exit took {took:.2f} s while handlers compute for 5 s"
+    assert "2 handler(s) still ran (Worker-1, Worker-2)" in err, err

@@ -76,3 +76,21 @@ def test_bad_names_are_refused_at_the_with() -> None:
         pass
     with pytest.raises(TypeError, match="unknown spawn options"), spawn_options(nmae="x"):  # type: ignore[arg-type]
         pass
+
+
+def test_a_name_the_runtime_numbered_itself_cannot_be_given_again(runtime: Runtime) -> None:
+    WorkerProcess.spawn("w")  # Worker-1
+    with spawn_options(name="Worker-1"), pytest.raises(UsageError, match="numbered itself"):
+        WorkerProcess.spawn("w")
+    with spawn_options(name="job-{}"):
+        WorkerProcess.spawn("w")  # job-1
+    with spawn_options(name="job-1"), pytest.raises(UsageError, match="numbered itself"):
+        WorkerProcess.spawn("w")
+
+
+def test_numbering_skips_names_the_user_gave(runtime: Runtime) -> None:
+    with spawn_options(name="job-2"):
+        WorkerProcess.spawn("w")
+    with spawn_options(name="job-{}"):
+        names = [process_stats(WorkerProcess.spawn("w")).name for _ in range(2)]
+    assert names == ["job-1", "job-3"]
