@@ -92,12 +92,8 @@ class Future(Generic[_T]):
             if held(self._lock):
                 self._lock.release()
             raise
-        if waiters:
-            for waiter in waiters:
-                waiter.release()
-        if callbacks:
-            for fn in callbacks:
-                self._call(fn)
+        if waiters or callbacks:
+            self._notify(waiters, callbacks)
         return True
 
     def result(self, timeout: float | None = None) -> _T:
@@ -208,12 +204,8 @@ class Future(Generic[_T]):
         waiters, self._waiters = self._waiters, None
         callbacks, self._callbacks = self._callbacks, None
         lock.release()
-        if waiters:
-            for waiter in waiters:
-                waiter.release()
-        if callbacks:
-            for fn in callbacks:
-                self._call(fn)
+        if waiters or callbacks:
+            self._notify(waiters, callbacks)
 
     def _fail(self, error: BaseException) -> None:
         """Complete with an exception, unless the ask was cancelled (see `_resolve`)."""
@@ -277,13 +269,20 @@ class Future(Generic[_T]):
             self._state = state
             waiters, self._waiters = self._waiters, None
             callbacks, self._callbacks = self._callbacks, None
-        if waiters:
-            for waiter in waiters:
-                waiter.release()
-        if callbacks:
-            for fn in callbacks:
-                self._call(fn)
+        if waiters or callbacks:
+            self._notify(waiters, callbacks)
         return True
+
+    def _notify(
+        self,
+        waiters: list[LockType] | None,
+        callbacks: list[Callable[[Future[_T]], object]] | None,
+    ) -> None:
+        """Once done: wake the threads that wait on us, then run the done callbacks."""
+        for waiter in waiters or ():
+            waiter.release()
+        for fn in callbacks or ():
+            self._call(fn)
 
     def _call(self, fn: Callable[[Future[_T]], object]) -> None:
         try:

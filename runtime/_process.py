@@ -522,7 +522,8 @@ class ProcessCore:
 
     def _skipped(self, cluster: ClusterCore | None) -> None:
         """What `run` does after a message, for a cancelled ask it skipped: no counts, but
-        joiners and blocked senders still hear that it left its queue."""
+        joiners and blocked senders still hear that it left its queue. (`run` inlines the
+        same steps after each handled message: a call there is paid per message.)"""
         if cluster is not None:
             self.handling = None
             if cluster.waiting and (cluster.blocked or not cluster.pending):
