@@ -7,6 +7,7 @@ future gets the handler's exception, a tell goes to `on_error`) and never retrie
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -15,10 +16,12 @@ from actorgen.runtime import (
     ProcessStopped,
     Runtime,
     process_stats,
+    runtime_stats,
     spawn_options,
     stop_process,
 )
 from app.journal import Journal
+from app.ledger_actors import LedgerCluster, LedgerProcess
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers import Boom
 from app.workers_actors import WorkerCluster, WorkerFailMessage, WorkerProcess
@@ -136,3 +139,43 @@ def test_class_level_supervision_comes_from_the_decorator() -> None:
         async_class(capacity=0)
     with pytest.raises(TypeError, match="unknown spawn options"), spawn_options(retries=3):
         pass
+
+
+CLUSTERS = 300
+
+
+@pytest.mark.parametrize("how", ["stop_process", "supervision"])
+def test_a_stopped_member_of_many_clusters_takes_nothing_more_from_any_of_them(
+    runtime: Runtime, wait_until: Waiter, how: str
+) -> None:
+    """Stopping begins with one mark, which the member looks at before every message it
+    takes: however many clusters it is still leaving, it handles none of their work."""
+    journal = Journal()
+    with spawn_options(supervision="stop"):
+        member = LedgerProcess.spawn("m", journal)
+    clusters = [LedgerCluster([member]) for _ in range(CLUSTERS)]
+    gate = threading.Event()
+    member.hold(0, gate)
+    if how == "supervision":
+        member.note(-1, True)  # raises once the hold is over: the process stops
+    for i, cluster in enumerate(clusters, start=1):
+        cluster.note(i, False)
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the member runs on while the stop leaves cluster by cluster
+    try:
+        if how == "stop_process":
+            stopper = threading.Thread(target=stop_process, args=(member,))
+            stopper.start()
+            wait_until(lambda: process_stats(member).stopped, "the stop has begun")
+            gate.set()
+            stopper.join(PATIENCE)
+        else:
+            gate.set()
+        wait_until(lambda: process_stats(member).stopped, "the member stopped")
+    finally:
+        sys.setswitchinterval(before)
+    wait_until(lambda: process_stats(member).stopped, "the member stopped")
+    wait_until(lambda: runtime_stats().scheduled == 0, "the member is idle")
+    ids = [entry[1] for entry in journal.log("m")]  # type: ignore[index]
+    after = ids[ids.index(-1) + 1 :] if how == "supervision" else ids[1:]
+    assert after == [], f"handled after the stop began: {after}"
