@@ -365,7 +365,7 @@ def test_shutdown_reports_to_a_slow_error_handler_only_until_its_deadline(
         took = time.monotonic() - began
         gate.set()
     assert took < 0.5 * queued * 0.001, f"shutdown took {took:.2f} s, as if it reported all"
-    assert 0 < len(reported) < queued
+    assert len(reported) < queued  # (the stuck handler's join may have used the whole time)
     assert any(
         f"{queued - len(reported)} more tell(s) were not handled" in r.getMessage()
         for r in caplog.records
