@@ -576,28 +576,34 @@ class Runtime:
         # Threads that can run Python at once: one under the GIL, else every core.
         gil = getattr(sys, "_is_gil_enabled", lambda: True)()
         parallel = 1 if gil else os.cpu_count() or 1
-        last_wall = time.perf_counter_ns()
-        last_runnable = _runnable_ns()
         tick = IDLE_TICK
+        # What the last tick read (wall clock, the threads' runnable time), if that tick
+        # found processes waiting: a decision needs two such ticks in a row.
+        last: tuple[int, int] | None = None
+        woke = time.perf_counter_ns()
         while not self._halt.wait(tick):
-            wall, runnable = time.perf_counter_ns(), _runnable_ns()
-            tick_ns, runnable_ns = wall - last_wall, runnable - last_runnable
-            last_wall, last_runnable = wall, runnable
-            # Woken much later than asked: the monitor itself waited for the interpreter.
-            late = tick_ns > (tick + TICK) * 1e9
-            tick = TICK if self.active else IDLE_TICK
+            asked, tick = tick, TICK if self.active else IDLE_TICK
+            slept, woke = time.perf_counter_ns() - woke, time.perf_counter_ns()
             if self.runq.empty():
+                last = None
                 continue
+            # Read only now: reading every thread's statistics costs (/proc on Linux).
+            now = (woke, _runnable_ns())
+            before, last = last, now
             with self._lock:
                 free = 0
                 for worker in self._pool:
                     if worker.process is None or worker.runs != worker.seen:
                         free += 1
                     worker.seen = worker.runs
+                if before is None or free >= self._target or self.closing:
+                    continue
                 # Threads in long runs are computing, not blocked, if the program's threads
-                # kept the interpreter busy: more threads could only contend for it.
-                busy = late or runnable_ns >= SATURATED * tick_ns * parallel
-                if free >= self._target or self.closing or busy:
+                # kept the interpreter busy, or the monitor itself woke late for want of
+                # it: more threads could only contend.
+                tick_ns, runnable_ns = now[0] - before[0], now[1] - before[1]
+                late = slept > (asked + TICK) * 1e9
+                if late or runnable_ns >= SATURATED * tick_ns * parallel:
                     continue
                 # Every process waiting now gets a thread, and `threads` stay free: the
                 # ones queued behind many blocked handlers wait one tick, not one tick per
