@@ -33,6 +33,7 @@ class ParamKind(enum.Enum):
 
 
 _ANY = "_typing.Any"
+_OWN_DEFAULT = "_actorgen.OWN_DEFAULT"
 
 
 @dataclass(frozen=True)
@@ -42,18 +43,23 @@ class Param:
     name: str
     kind: ParamKind
     annotation: str | None  # as the facade writes it; None when unannotated
-    default: str | None  # as the facade writes it; None when there is no default
+    default: str | None  # as the facade writes it; None when there is none to copy
     # The type of the message dataclass field, when it cannot be written as `field_type`
     # writes it: an earlier field of the dataclass is named like a type it uses
     # (``type: str, kind: type[Event]``: in a class body the field would shadow the
     # builtin, so the second field reads ``kind: _builtins.type[Event]``).
     field: str | None = None
+    # The default is the method's own (``into: list[int] = []``, see `defaults`): the
+    # facades say ``= _actorgen.OWN_DEFAULT`` and the method gets its own default object.
+    own_default: bool = False
 
     @property
     def declared(self) -> str:
         """The parameter in a `def` line: ``a: int = 3``, ``*args: str``, ``**kw: Any``."""
         star = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}.get(self.kind, "")
         text = f"{star}{self.name}: {self.annotation or _ANY}"
+        if self.own_default:
+            return f"{text} = {_OWN_DEFAULT}"
         return text if self.default is None else f"{text} = {self.default}"
 
     @property
@@ -70,7 +76,17 @@ class Param:
 
     def passed_from(self, source: str) -> str:
         """This argument in a call that takes it from ``{source}{name}``."""
+        return self._passed(f"{source}{self.name}")
+
+    def handed_to(self, method: str, source: str) -> str:
+        """This argument in the call of the user's `method` itself, which takes it from
+        ``{source}{name}``: there `OWN_DEFAULT` becomes the method's own default object."""
         value = f"{source}{self.name}"
+        if self.own_default:
+            value = f'_actorgen.or_own_default({value}, {method}, "{self.name}")'
+        return self._passed(value)
+
+    def _passed(self, value: str) -> str:
         if self.kind is ParamKind.VAR_POSITIONAL:
             return f"*{value}"
         if self.kind is ParamKind.VAR_KEYWORD:
@@ -306,8 +322,9 @@ class MessageSpec:
         untyped = any(p.annotation is None for p in self.params)
         through_any = bool(self.overloads or self.facade.decorators) or untyped
         target = "_typing.cast(_typing.Any, instance)" if through_any else "instance"
-        args = ", ".join(p.passed_from("message.") for p in self.params)
-        return f"{target}.{self.method}({args})"
+        method = f"{target}.{self.method}"
+        args = ", ".join(p.handed_to(method, "message.") for p in self.params)
+        return f"{method}({args})"
 
 
 @dataclass(frozen=True)
@@ -342,7 +359,16 @@ class ProcessSpec:
     @property
     def init_call(self) -> str:
         """``Worker(name, size=size)``: the constructor call inside `spawn`."""
-        return f"{self.spelling}({self.init_forward})"
+        arguments = ", ".join(p.handed_to(self._init, "") for p in self.init_params)
+        return f"{self.spelling}({arguments})"
+
+    @property
+    def _init(self) -> str:
+        """__init__ as `or_own_default` reads its defaults: through ``Any`` when it has
+        unannotated parameters, which strict type checkers would not let pass."""
+        if any(p.annotation is None for p in self.init_params):
+            return f"_typing.cast(_typing.Any, {self.spelling}).__init__"
+        return f"{self.spelling}.__init__"
 
     @property
     def instance_class(self) -> str:

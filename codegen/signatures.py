@@ -8,10 +8,13 @@ replies with one future per member.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from . import names
 from .decorators import COPIED_DECORATORS, Decorators
+from .defaults import is_copied_default
 from .drafts import Draft, Message
 from .generics import GenericsReader
 from .model import MessageSpec, Param, ParamKind, Signature, TypeParam
@@ -143,13 +146,14 @@ class SignatureReader(GenericsReader):
                 expression = param.annotation.annotation
                 annotation = self._render(expression, scope, runtime=False, annotation=True)
             default = None
-            if param.default is not None:
+            own_default = param.default is not None and not is_copied_default(param.default)
+            if param.default is not None and not own_default:
                 default = self._render(param.default, scope.inner(), runtime=True, annotation=False)
-            created = Param(param.name.value, kind, annotation, default)
+            created = Param(param.name.value, kind, annotation, default, own_default=own_default)
             if message and earlier:
                 field = self._field_type(created, param, scope, frozenset(earlier))
                 if field != created.field_type:
-                    created = Param(created.name, kind, annotation, default, field)
+                    created = replace(created, field=field)
             earlier.add(param.name.value)
             result.append(created)
         return tuple(result)

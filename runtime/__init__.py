@@ -16,8 +16,9 @@ Public names::
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
     ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
 
-Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process` and
-`assert_never`. This package imports nothing outside the standard library.
+Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process`,
+`assert_never`, and `OWN_DEFAULT` with `or_own_default` (a default a message must not
+share: the method's own applies). This package imports nothing outside the standard library.
 """
 
 from ._cluster import Strategy as Strategy
@@ -25,6 +26,8 @@ from ._compat import assert_never as assert_never
 from ._control import add_member as add_member
 from ._control import remove_member as remove_member
 from ._control import stop_process as stop_process
+from ._defaults import OWN_DEFAULT as OWN_DEFAULT
+from ._defaults import or_own_default as or_own_default
 from ._errors import ActorgenError as ActorgenError
 from ._errors import NoMembers as NoMembers
 from ._errors import ProcessStopped as ProcessStopped
@@ -54,6 +57,7 @@ from ._stats import process_stats as process_stats
 from ._stats import runtime_stats as runtime_stats
 
 __all__ = [
+    "OWN_DEFAULT",
     "ActorgenError",
     "ClusterHandle",
     "ClusterStats",
@@ -80,6 +84,7 @@ __all__ = [
     "default_runtime",
     "log_failure",
     "new_process",
+    "or_own_default",
     "process_stats",
     "remove_member",
     "route",
