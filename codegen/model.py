@@ -33,6 +33,10 @@ class ParamKind(enum.Enum):
 
 
 _ANY = "_typing.Any"
+# ``A | B | ...`` is a chain of nested operators, and CPython's compiler recurses once per
+# operator: a union of a few thousand messages fails to compile (RecursionError). Longer
+# unions are written ``Union[A, B, ...]``, a flat list.
+_LONGEST_OPERATOR_UNION = 200
 _OWN_DEFAULT = "_actorgen.OWN_DEFAULT"
 
 
@@ -427,8 +431,11 @@ class ProcessSpec:
 
     @property
     def union(self) -> str:
-        """The union of the message classes, wrapped one per line when it is long."""
+        """The union of the message classes, wrapped one per line when it is long, and
+        written ``Union[...]`` when it is too long for ``|`` (see `_LONGEST_OPERATOR_UNION`)."""
         members = [m.union_member for m in self.messages]
+        if len(members) > _LONGEST_OPERATOR_UNION:
+            return "_typing.Union[\n    " + ",\n    ".join(members) + ",\n]"
         line = " | ".join(members)
         if len(line) + len(self.message_union) <= 60:
             return line

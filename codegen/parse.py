@@ -18,6 +18,7 @@ questions about LibCST trees.
 from __future__ import annotations
 
 import ast
+import keyword
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -144,6 +145,8 @@ class _Pass(SignatureReader, RouteReader):
             else:
                 defined[node.name.value] = node
                 drafts.append(self._draft(node, decorator))
+        if drafts:
+            self._check_importable(drafts[0])
         generated = self._check_generated_names(drafts)
         avoid = {
             d.name
@@ -155,6 +158,19 @@ class _Pass(SignatureReader, RouteReader):
             self._process(draft, generated)
 
     # -- step 1: classes, messages and the names generated for them -----------------------
+
+    def _check_importable(self, first: Draft) -> None:
+        """The generated module imports the async classes from the source module by its
+        name, which must therefore be one Python can import."""
+        module = self.source_module.lstrip(".")
+        if module and (not module.isidentifier() or keyword.iskeyword(module)):
+            file = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+            self.error(
+                first.node.name,
+                f"the generated module cannot import {first.name!r} from {file}: "
+                f"{module!r} is not a module name Python can import (letters, digits and "
+                "'_', not a keyword); rename the file",
+            )
 
     def _async_class_decorator(self, node: cst.ClassDef | cst.FunctionDef) -> cst.Decorator | None:
         for decorator in node.decorators:

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from .analysis import Analysis, Job, analyze_all
 from .cache import Cache, digest
-from .config import DEFAULT_SUFFIX, Config, check_patterns, check_suffix, load_config
+from .config import (
+    DEFAULT_SUFFIX,
+    Config,
+    UnreadableConfig,
+    check_patterns,
+    check_suffix,
+    load_config,
+)
 from .diagnostics import Diagnostic
 from .discover import find_files, relative_to, source_module
 from .render import HEADER_PREFIX
@@ -81,7 +88,8 @@ def plan(
     as `multiprocessing` does: a script that asks for them needs an
     ``if __name__ == "__main__":`` guard.
 
-    Raises `config.ConfigError` for unusable settings.
+    Raises `config.ConfigError` for unusable settings. What cannot be read (a path, a
+    folder, a ``pyproject.toml``) is a diagnostic, and the run goes on without it.
     """
     scan = _Scan(
         (
@@ -153,15 +161,37 @@ class _Scan:
     configs: dict[Path, Config] = field(default_factory=dict)  # by folder
 
     def config(self, path: Path) -> Config:
-        folder = (path if path.is_dir() else path.parent).resolve()
+        """The settings for `path`; raises `UnreadableConfig` if they cannot be read."""
+        try:
+            folder = (path if path.is_dir() else path.parent).resolve()
+        except OSError as error:
+            raise UnreadableConfig(path, error) from None
         if folder not in self.configs:
             self.configs[folder] = load_config(folder)
         return self.configs[folder].overridden(*self.overrides)
 
     def root(self, root: Path) -> None:
-        config = self.config(root)
-        for path, key in find_files([root], config.path_filter, config.folder, self.seen):
-            self.file(path, key, config.suffix)
+        """Scan one path of the command line. What cannot be read (the path, a folder
+        below it, its settings) is a diagnostic of its own: the rest is still scanned,
+        and the run fails, so that ``--check`` never passes over what it could not see."""
+        try:
+            config = self.config(root)
+            found = find_files(
+                [root], config.path_filter, config.folder, self.seen, self.unreadable_folder
+            )
+            for path, key in found:
+                self.file(path, key, config.suffix)
+        except UnreadableConfig as error:
+            self.unreadable(str(error.path), error.reason)
+        except OSError as error:
+            self.unreadable(str(root), error.strerror or str(error))
+
+    def unreadable(self, path: str, reason: str, note: str = "") -> None:
+        self.result.diagnostics.append(Diagnostic(path, 1, 1, f"cannot read: {reason}{note}"))
+
+    def unreadable_folder(self, path: str, error: OSError) -> None:
+        note = "; nothing below it is scanned"
+        self.unreadable(path, error.strerror or str(error), note)
 
     def sources_of_generated_files(self) -> None:
         """A generated file named without its source (pre-commit passes just the files
@@ -171,7 +201,11 @@ class _Scan:
             source_key = os.path.join(os.path.dirname(key), source_name)
             if source_key in self.seen or not source.is_file():
                 continue
-            config = self.config(source)
+            try:
+                config = self.config(source)
+            except UnreadableConfig as error:
+                self.unreadable(str(error.path), error.reason)
+                continue
             if config.path_filter.includes_file(relative_to(Path(source_key), config.folder)):
                 self.seen.add(source_key)
                 self.file(source, source_key, config.suffix)
@@ -181,9 +215,7 @@ class _Scan:
             with open(path, "rb") as stream:
                 data = stream.read()
         except OSError as error:
-            self.result.diagnostics.append(
-                Diagnostic(str(path), 1, 1, f"cannot read: {error.strerror or error}")
-            )
+            self.unreadable(str(path), error.strerror or str(error))
             self.failed.add(key)
             return
         if data.startswith(_HEADER):
