@@ -81,7 +81,8 @@ class NapperProcess(_actorgen.ProcessHandle):
 
 class NapperCluster(_actorgen.ClusterHandle[NapperProcess]):
     """A cluster of `Napper` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Sleeps when asked to, answers at once otherwise.
     """

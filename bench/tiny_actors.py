@@ -78,7 +78,8 @@ class CounterProcess(_actorgen.ProcessHandle):
 
 class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     """A cluster of `Counter` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Counts the messages it was sent.
     """

@@ -278,8 +278,9 @@ class MessageSpec:
     @property
     def cluster_doc(self) -> str:
         if self.route is None:
-            return (
-                self.doc or f"Send `{self.method}` to the cluster; the next free member handles it."
+            return self.doc or (
+                f"Send `{self.method}` to the cluster; one member handles it (the cluster's "
+                "strategy picks which)."
             )
         doc = self.doc or f"Send `{self.method}` to the cluster."
         return f"{doc}\n\n{self.route.note(self.is_ask)}"
@@ -522,13 +523,15 @@ class ProcessSpec:
     def cluster_doc(self) -> str:
         intro = (
             f"A cluster of `{self.name}` processes: each message is handled by exactly one\n"
-            "member, the next one that is free. Members stay directly addressable."
+            "member, picked by the cluster's strategy (by default the next free member).\n"
+            "Members stay directly addressable."
         )
         if self.routes:
             intro = (
                 f"A cluster of `{self.name}` processes: a message is handled by one member,\n"
-                "picked by the cluster's strategy, unless its method is routed otherwise\n"
-                "(its docstring says how). Members stay directly addressable."
+                "picked by the cluster's strategy (by default the next free member), unless\n"
+                "its method is routed otherwise (its docstring says how). Members stay\n"
+                "directly addressable."
             )
         return f"{intro}\n\n{self.doc}" if self.doc else intro
 

@@ -38,7 +38,9 @@ SOURCE = textwrap.dedent(
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ACTORGEN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
@@ -123,10 +125,14 @@ def test_a_class_of_thousands_of_messages_gives_a_module_that_compiles() -> None
         dataclasses.replace(message, method=f"run{i}", class_name=f"AuditRun{i}Message")
         for i in range(4000)
     )
-    text = render(dataclasses.replace(spec, processes=(dataclasses.replace(process, messages=many),)))
+    text = render(
+        dataclasses.replace(spec, processes=(dataclasses.replace(process, messages=many),))
+    )
     assert "AuditMessage: _typing.TypeAlias = _typing.Union[\n    AuditRun0Message,\n" in text
     namespace: dict[str, object] = {}
-    exec(compile(text.replace("from .audit import Audit", "Audit = object"), "a", "exec"), namespace)
+    exec(
+        compile(text.replace("from .audit import Audit", "Audit = object"), "a", "exec"), namespace
+    )
     assert len(namespace["__all__"]) == 4000 + 4  # type: ignore[arg-type]
 
 
@@ -198,8 +204,7 @@ def test_an_unreadable_folder_in_a_tree_is_reported_and_check_fails(
     assert run_cli(tmp_path).code == 0
     locked(monkeypatch, tmp_path / "b")
     expected = [
-        f"{tmp_path / 'b'}:1:1: error: cannot read: Permission denied; nothing below it "
-        "is scanned"
+        f"{tmp_path / 'b'}:1:1: error: cannot read: Permission denied; nothing below it is scanned"
     ]
     check = run_cli(tmp_path, "--check")
     assert (check.code, errors(check)) == (1, expected)

@@ -113,7 +113,8 @@ class WorkerProcess(_actorgen.ProcessHandle):
 
 class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     """A cluster of `Worker` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Keeps the workload's counters.
     """

@@ -83,7 +83,8 @@ class ChecksumWorkerProcess(_actorgen.ProcessHandle):
 
 class ChecksumWorkerCluster(_actorgen.ClusterHandle[ChecksumWorkerProcess]):
     """A cluster of `ChecksumWorker` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Fetches blobs from the object store and computes their SHA-256.
 

@@ -157,8 +157,9 @@ class SessionShardProcess(_actorgen.ProcessHandle):
 
 class SessionShardCluster(_actorgen.ClusterHandle[SessionShardProcess]):
     """A cluster of `SessionShard` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     Holds the sessions of the users whose key it owns in the cluster.
     """

@@ -122,7 +122,8 @@ class LedgerProcess(_actorgen.ProcessHandle):
 
 class LedgerCluster(_actorgen.ClusterHandle[LedgerProcess]):
     """A cluster of `Ledger` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Writes each message it handles into a journal; fails the ones marked `fail`.
     """

@@ -114,7 +114,8 @@ class RecorderProcess(_actorgen.ProcessHandle):
 
 class RecorderCluster(_actorgen.ClusterHandle[RecorderProcess]):
     """A cluster of `Recorder` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Records each message it handles; `delay` is how long each `note` takes.
     """

@@ -182,8 +182,9 @@ class ShardProcess(_actorgen.ProcessHandle):
 
 class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     """A cluster of `Shard` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     Remembers what it saw, per user; names itself in replies.
     """

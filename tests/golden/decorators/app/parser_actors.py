@@ -142,7 +142,8 @@ class ParserProcess(_actorgen.ProcessHandle):
 
 class ParserCluster(_actorgen.ClusterHandle[ParserProcess]):
     """A cluster of `Parser` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -178,13 +179,13 @@ class ParserCluster(_actorgen.ClusterHandle[ParserProcess]):
 
     @deprecated("use parse()")
     def old_parse(self, text: str) -> _actorgen.Future[int]:
-        """Send `old_parse` to the cluster; the next free member handles it."""
+        """Send `old_parse` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ParserOldParseMessage(text))
 
     def reset(self) -> None:
-        """Send `reset` to the cluster; the next free member handles it."""
+        """Send `reset` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ParserResetMessage())
 
     def total(self) -> _actorgen.Future[int]:
-        """Send `total` to the cluster; the next free member handles it."""
+        """Send `total` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ParserTotalMessage())

@@ -154,7 +154,8 @@ class _CacheClusterSpawn:
 
 class CacheCluster(_CacheClusterSpawn, _actorgen.ClusterHandle[CacheProcess[K, V]], _typing.Generic[K, V]):
     """A cluster of `Cache` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     A key-value cache with a default for missing keys.
     """
@@ -167,15 +168,15 @@ class CacheCluster(_CacheClusterSpawn, _actorgen.ClusterHandle[CacheProcess[K, V
         self._core.tell(CachePutMessage(key, value))
 
     def get(self, key: K) -> _actorgen.Future[V]:
-        """Send `get` to the cluster; the next free member handles it."""
+        """Send `get` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(CacheGetMessage(key))
 
     def values(self) -> _actorgen.Future[list[V]]:
-        """Send `values` to the cluster; the next free member handles it."""
+        """Send `values` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(CacheValuesMessage())
 
     def size(self) -> _actorgen.Future[int]:
-        """Send `size` to the cluster; the next free member handles it."""
+        """Send `size` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(CacheSizeMessage())
 
     def apply(self, f: Callable[[V], T]) -> _actorgen.Future[list[T]]:
@@ -265,7 +266,8 @@ class _PairClusterSpawn:
 
 class PairCluster(_PairClusterSpawn, _actorgen.ClusterHandle[PairProcess[K, V]], _typing.Generic[K, V]):
     """A cluster of `Pair` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Only the second type parameter appears in messages; the first one is fixed by spawn.
     """
@@ -274,7 +276,7 @@ class PairCluster(_PairClusterSpawn, _actorgen.ClusterHandle[PairProcess[K, V]],
     _process_type = PairProcess
 
     def swap(self, value: V) -> _actorgen.Future[V]:
-        """Send `swap` to the cluster; the next free member handles it."""
+        """Send `swap` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(PairSwapMessage(value))
 
     @_typing.overload

@@ -157,7 +157,8 @@ class InventoryProcess(_actorgen.ProcessHandle):
 
 class InventoryCluster(_actorgen.ClusterHandle[InventoryProcess]):
     """A cluster of `Inventory` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -169,27 +170,27 @@ class InventoryCluster(_actorgen.ClusterHandle[InventoryProcess]):
         return cls([InventoryProcess.spawn(stock) for _ in range(n)])
 
     def add(self, item: Item) -> None:
-        """Send `add` to the cluster; the next free member handles it."""
+        """Send `add` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(InventoryAddMessage(item))
 
     def remove(self, item: items.Item) -> _actorgen.Future[Receipt | None]:
-        """Send `remove` to the cluster; the next free member handles it."""
+        """Send `remove` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryRemoveMessage(item))
 
     def tag(self, sku: Sku, tag: models.Tag) -> None:
-        """Send `tag` to the cluster; the next free member handles it."""
+        """Send `tag` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(InventoryTagMessage(sku, tag))
 
     def count(self, sku: Sku) -> _actorgen.Future[int]:
-        """Send `count` to the cluster; the next free member handles it."""
+        """Send `count` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryCountMessage(sku))
 
     def price(self, sku: Sku, rate: dec.Decimal) -> _actorgen.Future[dec.Decimal]:
-        """Send `price` to the cluster; the next free member handles it."""
+        """Send `price` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryPriceMessage(sku, rate))
 
     def audit(self, skus: collections.abc.Sequence[Sku]) -> _actorgen.Future[Report]:
-        """Send `audit` to the cluster; the next free member handles it."""
+        """Send `audit` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryAuditMessage(skus))
 
 
@@ -232,7 +233,8 @@ class AuditorProcess(_actorgen.ProcessHandle):
 
 class AuditorCluster(_actorgen.ClusterHandle[AuditorProcess]):
     """A cluster of `Auditor` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -244,5 +246,5 @@ class AuditorCluster(_actorgen.ClusterHandle[AuditorProcess]):
         return cls([AuditorProcess.spawn() for _ in range(n)])
 
     def stats(self, report: Report) -> _actorgen.Future[int]:
-        """Send `stats` to the cluster; the next free member handles it."""
+        """Send `stats` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(AuditorStatsMessage(report))

@@ -193,8 +193,9 @@ class ShardProcess(_actorgen.ProcessHandle):
 
 class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     """A cluster of `Shard` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     Remembers which pages each user saw.
     """
@@ -379,8 +380,9 @@ class _TableClusterSpawn:
 
 class TableCluster(_TableClusterSpawn, _actorgen.ClusterHandle[TableProcess[K, V]], _typing.Generic[K, V]):
     """A cluster of `Table` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     A generic class with routes: each key lives on one member.
     """

@@ -148,7 +148,8 @@ class BagProcess(_actorgen.ProcessHandle):
 
 class BagCluster(_actorgen.ClusterHandle[BagProcess]):
     """A cluster of `Bag` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Each parameter with a mutable default gets the method's own default object.
     """
@@ -162,7 +163,7 @@ class BagCluster(_actorgen.ClusterHandle[BagProcess]):
         return cls([BagProcess.spawn(seed, tags=tags) for _ in range(n)])
 
     def contents(self) -> _actorgen.Future[tuple[list[int], set[str]]]:
-        """Send `contents` to the cluster; the next free member handles it."""
+        """Send `contents` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(BagContentsMessage())
 
     def add(self, item: int, into: list[int] = _actorgen.OWN_DEFAULT, /) -> _actorgen.Future[list[int]]:
@@ -170,17 +171,17 @@ class BagCluster(_actorgen.ClusterHandle[BagProcess]):
         return self._core.ask(BagAddMessage(item, into))
 
     def count(self, word: str, counts: dict[str, int] = _actorgen.OWN_DEFAULT, *rest: str) -> _actorgen.Future[dict[str, int]]:
-        """Send `count` to the cluster; the next free member handles it."""
+        """Send `count` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(BagCountMessage(word, counts, rest))
 
     def order(self, *, table: OrderedDict[str, int] = _actorgen.OWN_DEFAULT, limit: int = LIMIT) -> _actorgen.Future[int]:
-        """Send `order` to the cluster; the next free member handles it."""
+        """Send `order` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(BagOrderMessage(table, limit))
 
     def squares(self, values: list[int] = _actorgen.OWN_DEFAULT, scale: int = 2 * 3) -> _actorgen.Future[int]:
-        """Send `squares` to the cluster; the next free member handles it."""
+        """Send `squares` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(BagSquaresMessage(values, scale))
 
     def untyped(self, bucket: _typing.Any = _actorgen.OWN_DEFAULT) -> None:
-        """Send `untyped` to the cluster; the next free member handles it."""
+        """Send `untyped` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(BagUntypedMessage(bucket))

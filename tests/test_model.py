@@ -1,0 +1,89 @@
+"""The model itself: a source snippet gives the `ModuleSpec` expected, beside the golden
+files that show what it prints."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from actorgen.codegen.model import ModuleSpec
+from actorgen.codegen.parse import analyze
+
+
+def model(source: str, module: str = ".mod") -> ModuleSpec:
+    spec, found = analyze("mod.py", textwrap.dedent(source), module)
+    assert found == [], found
+    assert spec is not None
+    return spec
+
+
+# -- docstrings: true for every strategy and route ---------------------------------------------
+
+ROUTED = """\
+from actorgen.runtime import async_class, route
+
+@async_class
+class Shard:
+    def plain(self) -> None: ...
+
+    @route("balanced")
+    def balanced(self) -> None: ...
+
+    @route("round_robin")
+    def turn(self) -> None: ...
+
+    @route(key="user")
+    def visit(self, user: str) -> None: ...
+
+    @route("broadcast")
+    def everyone(self) -> None: ...
+
+    @route("broadcast")
+    def names(self) -> str: ...
+"""
+
+
+@pytest.mark.parametrize(
+    ("method", "says"),
+    [
+        # The cluster's own strategy may be balanced, round robin or work stealing.
+        (
+            "plain",
+            "Send `plain` to the cluster; one member handles it (the cluster's strategy "
+            "picks which).",
+        ),
+        (
+            "balanced",
+            "Send `balanced` to the cluster.\n\nRouted to the next free member (balanced).",
+        ),
+        ("turn", "Send `turn` to the cluster.\n\nRouted to the members in turn (round robin)."),
+        (
+            "visit",
+            "Send `visit` to the cluster.\n\nRouted by `user`: messages with equal `user` "
+            "go to the same member.",
+        ),
+        ("everyone", "Send `everyone` to the cluster.\n\nSent to every member (broadcast)."),
+        (
+            "names",
+            "Send `names` to the cluster.\n\nSent to every member (broadcast); the reply "
+            "is a tuple with one future\nper member, in member order.",
+        ),
+    ],
+)
+def test_each_cluster_method_says_how_its_message_is_routed(method: str, says: str) -> None:
+    (process,) = model(ROUTED).processes
+    (message,) = [m for m in process.messages if m.method == method]
+    assert message.cluster_doc == says
+    assert message.process_doc == f"Send `{method}` to this process; it handles it in its turn."
+
+
+def test_a_cluster_docstring_names_the_strategy_not_one_way_of_picking() -> None:
+    (plain,) = model(
+        "from actorgen.runtime import async_class\n@async_class\nclass W:\n"
+        "    def foo(self) -> None: ...\n"
+    ).processes
+    assert "picked by the cluster's strategy (by default the next free member)" in " ".join(
+        plain.cluster_doc.split()
+    )
+    (routed,) = model(ROUTED).processes
+    assert "unless its method is routed otherwise" in " ".join(routed.cluster_doc.split())
