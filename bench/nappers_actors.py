@@ -104,3 +104,14 @@ class NapperCluster(_actorgen.ClusterHandle[NapperProcess]):
     def ping(self, token: int) -> _actorgen.Future[int]:
         """Reply with `token` + 1 at once."""
         return self._core.ask(NapperPingMessage(token))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Napper,
+    {
+        "__init__": "",
+        "nap": "seconds -> ask",
+        "ping": "token -> ask",
+    },
+)

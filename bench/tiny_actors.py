@@ -99,3 +99,14 @@ class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     def ping(self, token: int) -> _actorgen.Future[int]:
         """Count one and reply with `token` + 1 (an ask)."""
         return self._core.ask(CounterPingMessage(token))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Counter,
+    {
+        "__init__": "",
+        "bump": "-> tell",
+        "ping": "token -> ask",
+    },
+)

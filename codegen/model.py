@@ -118,6 +118,33 @@ def _signature(params: tuple[Param, ...]) -> str:
     return ", ".join(parts)
 
 
+def _shape(params: tuple[Param, ...]) -> str:
+    """``a, b=, /, c, *args, d=, **kw``: parameters as the import-time freshness check
+    compares them (``actorgen.runtime._freshness.shape_of``): names, kinds and which
+    have a default, not types."""
+    parts: list[str] = []
+    for index, param in enumerate(params):
+        previous = params[index - 1].kind if index else None
+        if previous is ParamKind.POSITIONAL_ONLY and param.kind is not previous:
+            parts.append("/")
+        if param.kind is ParamKind.KEYWORD_ONLY and previous not in (
+            ParamKind.KEYWORD_ONLY,
+            ParamKind.VAR_POSITIONAL,
+        ):
+            parts.append("*")
+        star = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}.get(param.kind, "")
+        has_default = param.default is not None or param.own_default
+        parts.append(f"{star}{param.name}{'=' if has_default else ''}")
+    if params and params[-1].kind is ParamKind.POSITIONAL_ONLY:
+        parts.append("/")
+    return ", ".join(parts)
+
+
+def _with_reply(shape: str, is_ask: bool) -> str:
+    """A message's shape followed by ``-> ask`` or ``-> tell``."""
+    return f"{shape + ' ' if shape else ''}-> {'ask' if is_ask else 'tell'}"
+
+
 @dataclass(frozen=True)
 class TypeParam:
     """A type parameter of an async class or of one of its message methods."""
@@ -314,6 +341,17 @@ class MessageSpec:
         """
         fields = ", ".join(p.name for p in self.params)
         return f"{self.class_name}({fields})"
+
+    @property
+    def shape(self) -> str:
+        """The message as the import-time freshness check compares it: its parameters'
+        shape and whether it replies (``a, *, b= -> ask``). An overloaded message's
+        reply is not compared: the overloads decide it, and only the implementation
+        exists at run time."""
+        shape = _shape(self.params)
+        if self.overloads:
+            return shape
+        return _with_reply(shape, self.is_ask)
 
     @property
     def dispatch_call(self) -> str:
@@ -540,6 +578,15 @@ class ProcessSpec:
         """The entries of the cluster facade's ``_routes``, one per routed message, in
         method order (none: the facade has no ``_routes`` of its own)."""
         return tuple(f"{m.class_name}: {m.route.value}" for m in self.messages if m.route)
+
+    @property
+    def shapes(self) -> tuple[tuple[str, str], ...]:
+        """What the generated module checks its class against when it is imported:
+        ``__init__``'s shape, then each message's (see `MessageSpec.shape`)."""
+        return (
+            ("__init__", _shape(self.init_params)),
+            *((m.method, m.shape) for m in self.messages),
+        )
 
     @property
     def exported(self) -> tuple[str, ...]:

@@ -15,10 +15,13 @@ Public names::
     Strategy                    how a cluster routes messages without a @route
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
     ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
+    StaleModuleWarning          a generated module no longer matches its source
 
 Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process`,
-`assert_never`, and `OWN_DEFAULT` with `or_own_default` (a default a message must not
-share: the method's own applies). This package imports nothing outside the standard library.
+`assert_never`, `OWN_DEFAULT` with `or_own_default` (a default a message must not
+share: the method's own applies), and `warn_if_stale`, which warns with a
+`StaleModuleWarning` when a generated module no longer matches its source. This package
+imports nothing outside the standard library.
 """
 
 from ._cluster import Strategy as Strategy
@@ -34,6 +37,8 @@ from ._errors import ProcessStopped as ProcessStopped
 from ._errors import QueueFull as QueueFull
 from ._errors import RuntimeStopped as RuntimeStopped
 from ._errors import UsageError as UsageError
+from ._freshness import StaleModuleWarning as StaleModuleWarning
+from ._freshness import warn_if_stale as warn_if_stale
 from ._future import Future as Future
 from ._handles import ClusterHandle as ClusterHandle
 from ._handles import ProcessHandle as ProcessHandle
@@ -73,6 +78,7 @@ __all__ = [
     "Runtime",
     "RuntimeStats",
     "RuntimeStopped",
+    "StaleModuleWarning",
     "Strategy",
     "Supervision",
     "UsageError",
@@ -91,4 +97,5 @@ __all__ = [
     "runtime_stats",
     "spawn_options",
     "stop_process",
+    "warn_if_stale",
 ]

@@ -54,6 +54,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "Runtime",
         "RuntimeStats",
         "RuntimeStopped",
+        "StaleModuleWarning",
         "Strategy",
         "Supervision",
         "UsageError",
@@ -72,6 +73,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "runtime_stats",
         "spawn_options",
         "stop_process",
+        "warn_if_stale",
     ]
     for name in actorgen.runtime.__all__:
         value = getattr(actorgen.runtime, name)

@@ -142,3 +142,16 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     def snapshot(self) -> _actorgen.Future[Totals]:
         """This worker's counters (an ask; also tells the sender its earlier mail is done)."""
         return self._core.ask(WorkerSnapshotMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Worker,
+    {
+        "__init__": "",
+        "foo": "a -> tell",
+        "bar": "b -> ask",
+        "job": "d -> tell",
+        "snapshot": "-> ask",
+    },
+)

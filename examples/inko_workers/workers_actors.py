@@ -101,3 +101,14 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     def bar(self, b: int) -> _actorgen.Future[int]:
         """Add `b` to the total and reply with the new total (an ask)."""
         return self._core.ask(WorkerBarMessage(b))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Worker,
+    {
+        "__init__": "name",
+        "foo": "a -> tell",
+        "bar": "b -> ask",
+    },
+)

@@ -107,3 +107,14 @@ class ChecksumWorkerCluster(_actorgen.ClusterHandle[ChecksumWorkerProcess]):
     def report(self) -> _actorgen.Future[WorkerReport]:
         """Return this worker's counters (an ask)."""
         return self._core.ask(ChecksumWorkerReportMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    ChecksumWorker,
+    {
+        "__init__": "name",
+        "checksum": "blob -> ask",
+        "report": "-> ask",
+    },
+)

@@ -222,3 +222,19 @@ class SessionShardCluster(_actorgen.ClusterHandle[SessionShardProcess]):
         per member, in member order.
         """
         return self._core.ask_broadcast(SessionShardSizeMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    SessionShard,
+    {
+        "__init__": "name",
+        "visit": "user, page -> tell",
+        "history": "user -> ask",
+        "adopt": "user, pages -> tell",
+        "owner": "user -> ask",
+        "release": "user -> ask",
+        "hand_over": "-> ask",
+        "size": "-> ask",
+    },
+)

@@ -94,3 +94,14 @@ class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     def reset(self) -> None:
         """Send `reset` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(CounterResetMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Counter,
+    {
+        "__init__": "n=",
+        "increment": "by= -> ask",
+        "reset": "-> tell",
+    },
+)

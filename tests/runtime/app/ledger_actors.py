@@ -151,3 +151,16 @@ class LedgerCluster(_actorgen.ClusterHandle[LedgerProcess]):
     def hold(self, id: int, gate: threading.Event) -> None:
         """A tell that records `id`, then keeps the process busy until `gate` is set."""
         self._core.tell(LedgerHoldMessage(id, gate))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Ledger,
+    {
+        "__init__": "name, journal",
+        "note": "id, fail -> tell",
+        "echo": "id, fail -> ask",
+        "rest": "id, seconds -> tell",
+        "hold": "id, gate -> tell",
+    },
+)

@@ -143,3 +143,16 @@ class RecorderCluster(_actorgen.ClusterHandle[RecorderProcess]):
     def whoami(self) -> _actorgen.Future[str]:
         """Reply with the name given at spawn."""
         return self._core.ask(RecorderWhoamiMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Recorder,
+    {
+        "__init__": "name, journal, delay=",
+        "note": "item -> tell",
+        "note_and_reply": "item -> ask",
+        "hold": "gate -> ask",
+        "whoami": "-> ask",
+    },
+)

@@ -263,3 +263,21 @@ class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this handler."""
         return self._core.ask(ShardCallMessage(fn))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shard,
+    {
+        "__init__": "name",
+        "visit": "user, page -> tell",
+        "owner": "user -> ask",
+        "pages": "user -> ask",
+        "reload": "-> tell",
+        "name_of": "-> ask",
+        "next_name": "-> ask",
+        "any_name": "-> ask",
+        "default_name": "-> ask",
+        "call": "fn -> ask",
+    },
+)

@@ -200,3 +200,19 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this process's handler and reply with what it returns."""
         return self._core.ask(WorkerCallMessage(fn))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Worker,
+    {
+        "__init__": "name, fail=",
+        "foo": "a -> tell",
+        "bar": "b -> ask",
+        "sleep": "seconds -> ask",
+        "thread_name": "-> ask",
+        "fail": "text -> tell",
+        "explode": "text -> ask",
+        "call": "fn -> ask",
+    },
+)

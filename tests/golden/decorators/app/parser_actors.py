@@ -189,3 +189,17 @@ class ParserCluster(_actorgen.ClusterHandle[ParserProcess]):
     def total(self) -> _actorgen.Future[int]:
         """Send `total` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ParserTotalMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Parser,
+    {
+        "__init__": "",
+        "parse": "text, encoding=",
+        "feed": "item, *, strict=",
+        "old_parse": "text -> ask",
+        "reset": "-> tell",
+        "total": "-> ask",
+    },
+)

@@ -288,3 +288,28 @@ class PairCluster(_PairClusterSpawn, _actorgen.ClusterHandle[PairProcess[K, V]],
     def look(self, default: V | None = None) -> _actorgen.Future[_typing.Any]:
         """Overloads survive: the facade repeats them."""
         return self._core.ask(PairLookMessage(default))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Cache,
+    {
+        "__init__": "default",
+        "put": "key, value -> tell",
+        "get": "key -> ask",
+        "values": "-> ask",
+        "size": "-> ask",
+        "apply": "f -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Pair,
+    {
+        "__init__": "key, first",
+        "swap": "value -> ask",
+        "look": "default=",
+    },
+)

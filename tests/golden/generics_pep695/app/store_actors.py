@@ -225,3 +225,26 @@ class EchoCluster(_actorgen.ClusterHandle[EchoProcess]):
     def echo[T: (int, str)](self, value: T) -> _actorgen.Future[T]:
         """Send `echo` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(EchoEchoMessage(value))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Store,
+    {
+        "__init__": "default",
+        "put": "key, value -> tell",
+        "get": "key -> ask",
+        "keys": "-> ask",
+        "apply": "f -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Echo,
+    {
+        "__init__": "",
+        "echo": "value -> ask",
+    },
+)

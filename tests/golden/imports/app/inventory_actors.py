@@ -248,3 +248,28 @@ class AuditorCluster(_actorgen.ClusterHandle[AuditorProcess]):
     def stats(self, report: Report) -> _actorgen.Future[int]:
         """Send `stats` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(AuditorStatsMessage(report))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Inventory,
+    {
+        "__init__": "stock",
+        "add": "item -> tell",
+        "remove": "item -> ask",
+        "tag": "sku, tag -> tell",
+        "count": "sku -> ask",
+        "price": "sku, rate -> ask",
+        "audit": "skus -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Auditor,
+    {
+        "__init__": "",
+        "stats": "report -> ask",
+    },
+)

@@ -294,3 +294,37 @@ class ShardProcessCluster(_actorgen.ClusterHandle[ShardProcessProcess]):
     def ping(self) -> None:
         """Send `ping` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ShardProcessPingMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Router,
+    {
+        "__init__": "cls, n, _=, *, range=",
+        "route": "message, instance, type, id -> tell",
+        "process": "job -> ask",
+        "configure": "config, batch= -> tell",
+        "book": "date, until, type, kind, list -> tell",
+        "message": "self -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shard,
+    {
+        "__init__": "",
+        "ping": "-> tell",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    _ShardProcess,
+    {
+        "__init__": "shard=",
+        "ping": "-> tell",
+    },
+)

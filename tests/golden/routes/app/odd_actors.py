@@ -101,3 +101,14 @@ class OddCluster(_actorgen.ClusterHandle[OddProcess]):
         per member, in member order.
         """
         return self._core.ask_broadcast(OddCallsSoFarMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Odd,
+    {
+        "__init__": "",
+        "tuple": "-> tell",
+        "calls_so_far": "-> ask",
+    },
+)

@@ -416,3 +416,33 @@ class TableCluster(_TableClusterSpawn, _actorgen.ClusterHandle[TableProcess[K, V
         per member, in member order.
         """
         return self._core.ask_broadcast(TableSizeMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shard,
+    {
+        "__init__": "name",
+        "visit": "user, page -> tell",
+        "pages": "*, user -> ask",
+        "owner": "user, / -> ask",
+        "reload": "-> tell",
+        "name_of": "-> ask",
+        "next_name": "-> ask",
+        "any_name": "-> ask",
+        "default_name": "-> ask",
+        "count": "user=",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Table,
+    {
+        "__init__": "default",
+        "put": "key, value -> tell",
+        "get": "key -> ask",
+        "size": "-> ask",
+    },
+)

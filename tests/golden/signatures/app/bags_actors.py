@@ -185,3 +185,18 @@ class BagCluster(_actorgen.ClusterHandle[BagProcess]):
     def untyped(self, bucket: _typing.Any = _actorgen.OWN_DEFAULT) -> None:
         """Send `untyped` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(BagUntypedMessage(bucket))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Bag,
+    {
+        "__init__": "seed=, /, *, tags=",
+        "contents": "-> ask",
+        "add": "item, into=, / -> ask",
+        "count": "word, counts=, *rest -> ask",
+        "order": "*, table=, limit= -> ask",
+        "squares": "values=, scale= -> ask",
+        "untyped": "bucket= -> tell",
+    },
+)

@@ -236,3 +236,20 @@ class ShapesCluster(_actorgen.ClusterHandle[ShapesProcess]):
     def get_item(self, n: int = LIMIT) -> _actorgen.Future[float]:
         """Send `get_item` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ShapesGetItemMessage(n))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shapes,
+    {
+        "__init__": "scale, /, unit, *, limit=",
+        "ping": "-> tell",
+        "untyped": "value, other= -> tell",
+        "positional": "a, b=, /, c= -> ask",
+        "keywords": "*, key, value= -> tell",
+        "variadic": "first, *rest, **options -> ask",
+        "builtin_names": "type, id, bytes, match -> ask",
+        "forward": "unit, units -> ask",
+        "get_item": "n= -> ask",
+    },
+)
