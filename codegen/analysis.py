@@ -37,7 +37,13 @@ _MIN_PARALLEL_BYTES = 64 * 1024
 class Job:
     path: str  # as shown in diagnostics
     text: str
-    source_module: str
+    source_module: str  # how the generated module imports the source: ``.workers``
+    output_module: str = ""  # the generated module's own name, ``workers_actors`` ("": default)
+
+    @property
+    def modules(self) -> str:
+        """Both module names, as the cache compares them: each changes the output."""
+        return f"{self.source_module} {self.output_module}"
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,9 @@ def analyze_one(job: Job) -> Analysis:
     except (SyntaxError, ValueError):
         pass  # `analyze` reports syntax errors, in its own words
     try:
-        spec, diagnostics = analyze(job.path, job.text, job.source_module)
+        spec, diagnostics = analyze(
+            job.path, job.text, job.source_module, job.output_module or None
+        )
         text = render(spec) if spec is not None and not diagnostics else None
     except RecursionError:
         return _failed(job, _TOO_DEEP)

@@ -25,21 +25,21 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
 
 from . import names
+from .config import DEFAULT_SUFFIX
 from .decorators import COPIED_DECORATORS, DECORATOR, DROPPED_DECORATORS, OVERLOAD, Decorators
 from .diagnostics import Diagnostic
 from .drafts import Draft, Message
+from .inheritance import ancestry, module_classes
 from .model import Generics, ImportSpec, ModuleSpec, Param, ProcessSpec
 from .names import ModuleNames
 from .routing import RouteReader
 from .scope import collect_scope
 from .signatures import SignatureReader
 from .spelling import SignatureScope
-from .syntax import BLOCKS, all_params, base_name, class_body_names, find_definitions, method_groups
+from .syntax import BLOCKS, all_params, class_body_names, find_definitions, method_groups
 
 __all__ = ["DECORATOR", "analyze", "may_define_async_class"]
 
-# Bases that do not hand down an __init__ worth knowing about.
-_PLAIN_BASES = frozenset({"Generic", "Protocol", "object"})
 
 
 def may_define_async_class(text: str) -> bool:
@@ -47,8 +47,11 @@ def may_define_async_class(text: str) -> bool:
     return "async_class" in text
 
 
-def analyze(path: str, text: str, source_module: str) -> tuple[ModuleSpec | None, list[Diagnostic]]:
-    """Parse `text` (the file at `path`) into a model of its async classes.
+def analyze(
+    path: str, text: str, source_module: str, output_module: str | None = None
+) -> tuple[ModuleSpec | None, list[Diagnostic]]:
+    """Parse `text` (the file at `path`) into a model of its async classes; the generated
+    module is called `output_module` (by default the file's name with the default suffix).
 
     Returns ``(None, [])`` when the file has no async class, and ``(None, diagnostics)``
     when anything in it cannot be generated: a file is generated whole or not at all.
@@ -58,7 +61,10 @@ def analyze(path: str, text: str, source_module: str) -> tuple[ModuleSpec | None
     except cst.ParserSyntaxError as error:
         return None, [_syntax_error(path, text, error)]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    pass_ = _Pass(path, source_module, wrapper)
+    if output_module is None:
+        output_module = path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
+        output_module += DEFAULT_SUFFIX
+    pass_ = _Pass(path, source_module, wrapper, output_module)
     pass_.run()
     if pass_.diagnostics:
         return None, sorted(set(pass_.diagnostics))
@@ -100,6 +106,7 @@ class _Pass(SignatureReader, RouteReader):
     path: str
     source_module: str
     wrapper: MetadataWrapper
+    output_module: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     processes: list[ProcessSpec] = field(default_factory=list)
     imports: set[ImportSpec] = field(default_factory=set)
@@ -111,6 +118,7 @@ class _Pass(SignatureReader, RouteReader):
         self.positions = self.wrapper.resolve(PositionProvider)
         self.decorators = Decorators(self.wrapper.resolve(QualifiedNameProvider))
         self.scope = collect_scope(module, self.source_module)
+        self.classes = module_classes(module)
         drafts: list[Draft] = []
         defined: dict[str, cst.ClassDef] = {}
         for node, enclosing in find_definitions(module):
@@ -191,41 +199,48 @@ class _Pass(SignatureReader, RouteReader):
                 f"async class {cls!r} has other decorators; @async_class must be its only one",
             )
         init: cst.FunctionDef | None = None
+        init_owner: cst.ClassDef | None = None
         messages: list[Message] = []
         by_class_name: dict[str, str] = {}
-        for name, definitions in method_groups(node):
-            not_message = self._not_message(name, definitions)
-            if not_message is not None:
-                self._reject_routes(f"{cls}.{name}", definitions, not_message)
-                if name == "__init__":
-                    init = definitions[-1]
-                continue
-            if not self._check_message(cls, name, definitions):
-                continue
-            class_name = names.message_class_name(cls, name)
-            if class_name in by_class_name:
-                self.error(
-                    definitions[0].name,
-                    f"messages {cls}.{by_class_name[class_name]} and {cls}.{name} would both "
-                    f"generate {class_name}; rename one",
-                )
-                continue
-            by_class_name[class_name] = name
-            route = self._route(f"{cls}.{name}", definitions)
-            messages.append(Message(name, class_name, definitions, route))
-        inherits = [b for b in node.bases if base_name(b.value) not in _PLAIN_BASES]
-        if init is None and inherits:
-            self.error(
-                node.name,
-                f"async class {cls!r} inherits __init__; define __init__ in the class "
-                "so that spawn() knows its parameters",
-            )
+        inherited = ancestry(node, self.classes)
+        for problem in inherited.problems:
+            self.error(problem.node, problem.message)
+        # The class's own methods, then those it inherits, nearest base first; a name
+        # defined nearer hides the same name further up, as it does in Python.
+        seen: set[str] = set()
+        for owner in (None, *inherited.bases):
+            body = node if owner is None else owner
+            owner_name = cls if owner is None else owner.name.value
+            for name, definitions in method_groups(body):
+                if name in seen:
+                    continue
+                seen.add(name)
+                not_message = self._not_message(name, definitions)
+                if not_message is not None:
+                    self._reject_routes(f"{owner_name}.{name}", definitions, not_message)
+                    if name == "__init__":
+                        init, init_owner = definitions[-1], owner
+                    continue
+                if not self._check_message(owner_name, name, definitions):
+                    continue
+                class_name = names.message_class_name(cls, name)
+                if class_name in by_class_name:
+                    self.error(
+                        definitions[0].name,
+                        f"messages {cls}.{by_class_name[class_name]} and {cls}.{name} would "
+                        f"both generate {class_name}; rename one",
+                    )
+                    continue
+                by_class_name[class_name] = name
+                route = self._route(f"{owner_name}.{name}", definitions)
+                messages.append(Message(name, class_name, definitions, route, owner))
+            seen.update(class_body_names(body))
         if not messages and len(self.diagnostics) == errors_before:
             self.error(node.name, f"async class {cls!r} has no message methods (public methods)")
         # Even with errors, the signatures are read next, so that all problems of a file
         # are reported at once; a file with errors gets no output anyway.
         generic = node.type_parameters is not None or bool(self._type_var_bases(node))
-        return Draft(node, init, messages, generic)
+        return Draft(node, init, messages, generic, init_owner)
 
     def _not_message(self, name: str, definitions: list[cst.FunctionDef]) -> str | None:
         """Why method `name` is not a message (as "it is ..."), or None if it is one."""
@@ -329,7 +344,8 @@ class _Pass(SignatureReader, RouteReader):
         init_params: tuple[Param, ...] = ()
         init_generics = Generics((), pep695)
         if draft.init is not None:
-            scope = base.inner(f"{cls}.__init__")
+            owner = base if draft.init_owner is None else _inherited_scope(draft.init_owner)
+            scope = owner.inner(f"{owner.cls}.__init__")
             init_generics = self._method_type_params(draft.init, scope, pep695)
             init_params = self._params(draft.init, scope, message=False)
         init_names = {p.name for p in init_params}
@@ -339,7 +355,16 @@ class _Pass(SignatureReader, RouteReader):
         tuple_ = "tuple"
         if "tuple" in {m.name for m in draft.messages}:
             tuple_ = names.builtin_spelling("tuple")
-        messages = [self._message(m, base, pep695, class_params, tuple_) for m in draft.messages]
+        messages = [
+            self._message(
+                m,
+                base if m.owner is None else _inherited_scope(m.owner),
+                pep695,
+                class_params,
+                tuple_,
+            )
+            for m in draft.messages
+        ]
         if tuple_ != "tuple" and any(m.cluster_facade != m.facade for m in messages):
             self.needs_builtins = True
         self._check_shadowing(draft, messages, generated)
@@ -371,3 +396,15 @@ class _Pass(SignatureReader, RouteReader):
                 spawn_bases=names.spawn_base_names(cls) if draft.generic else None,
             )
         )
+
+
+def _inherited_scope(owner: cst.ClassDef) -> SignatureScope:
+    """The scope of a method inherited from `owner`: names of its class body are reached
+    through it (``Base.LIMIT``); a base is never generic (see `inheritance`)."""
+    return SignatureScope(
+        where=owner.name.value,
+        cls=owner.name.value,
+        class_body=frozenset(class_body_names(owner)),
+        type_params={},
+        class_type_vars=frozenset(),
+    )

@@ -230,7 +230,7 @@ class _Scan:
             self.result.diagnostics.append(error.diagnostic)
             self.failed.add(key)
             return
-        job = Job(str(path), text, source_module(path))
+        job = Job(str(path), text, source_module(path), output_path(path, suffix).stem)
         self.candidates.append(_Candidate(path, key, digest(data), job, suffix))
 
 
@@ -238,7 +238,7 @@ def _analyze(
     candidates: list[_Candidate], cache: Cache | None, jobs: int | None, result: Plan
 ) -> list[Analysis]:
     analyses: list[Analysis | None] = [
-        cache.get(c.key, c.job.path, c.job.source_module, c.sha) if cache else None
+        cache.get(c.key, c.job.path, c.job.modules, c.sha) if cache else None
         for c in candidates
     ]
     misses = [i for i, analysis in enumerate(analyses) if analysis is None]
@@ -249,7 +249,7 @@ def _analyze(
         analyses[i] = analysis
         if cache is not None:
             c = candidates[i]
-            cache.put(c.key, c.job.path, c.job.source_module, c.sha, analysis)
+            cache.put(c.key, c.job.path, c.job.modules, c.sha, analysis)
     if cache is not None:
         cache.save()
     return [a for a in analyses if a is not None]

@@ -51,6 +51,7 @@ class Spelling:
 
     path: str
     source_module: str
+    output_module: str  # the generated module's own name: ``workers_actors``
     diagnostics: list[Diagnostic]
     imports: set[ImportSpec]
     type_checking_imports: set[ImportSpec]
@@ -165,6 +166,10 @@ class Spelling:
         if name in scope.class_body:
             return f"{self._class_reference(scope.cls, shadowed)}.{name}"
         binding = self.scope.bindings.get(name)
+        if not runtime and name in self.names.generated and self._own(binding):
+            # A handle of this very module (``-> "InboxProcess"``, perhaps imported from it
+            # under TYPE_CHECKING): the generated module defines it, so it is spelled as is.
+            return name
         if binding is None:
             if name not in BUILTINS:
                 hint = ""
@@ -201,6 +206,16 @@ class Spelling:
         spelled = self.names.alias(name) if name in shadowed else self.names.spelling(name)
         self._import(name, binding, spelled)
         return spelled
+
+    def _own(self, binding: Binding | None) -> bool:
+        """Whether `binding` is no binding at all (a name only a string annotation names)
+        or an import from the generated module itself."""
+        if binding is None:
+            return True
+        return all(
+            spec.name is not None and spec.module.rsplit(".", 1)[-1] == self.output_module
+            for spec in binding.imports
+        )
 
     def _import(self, name: str, binding: Binding, spelled: str) -> None:
         target = self.type_checking_imports if binding.type_checking_only else self.imports

@@ -370,6 +370,79 @@ def test_colliding_names_run(golden: Loader) -> None:
         cluster.join()
 
 
+def test_inherited_messages_run_on_the_class_that_inherits_them(golden: Loader) -> None:
+    facades = golden("inheritance", "counters_actors")
+    with Runtime(threads=2):
+        counter = facades.CounterProcess.spawn(5)
+        assert counter.add().result() == 6
+        assert counter.add(4).result() == 10
+        assert counter.name().result() == "Counter"
+        assert counter.total_of(2).result() == 20
+        counter.reset()  # the nearest definition: Named.reset
+        assert counter.total_of(1).result() == -1
+        cluster = facades.CounterCluster.spawn(2, start=1)
+        cluster.reset()  # routed to every member, as Named.reset says
+        cluster.join()
+        assert [m.total_of(1).result() for m in cluster.members] == [-1, -1]
+
+
+def test_messages_take_and_return_handles_of_their_own_module(golden: Loader) -> None:
+    facades = golden("handles", "inbox_actors")
+    with Runtime(threads=2):
+        inbox = facades.InboxProcess.spawn()
+        child = inbox.child().result()
+        assert isinstance(child, facades.InboxProcess)
+        inbox.forward(child, "hello")
+        cluster = facades.InboxCluster.spawn(1, parent=inbox)
+        inbox.spread(cluster, "all")
+        routed = facades.RouterProcess.spawn().route(child, "again").result()
+        assert routed is child
+        cluster.join()
+        assert child.texts().result() == ["hello", "again"]
+        assert [m.texts().result() for m in cluster.members] == [["all"]]
+
+
+INHERITANCE_REJECTED = {
+    "an imported base": (
+        HEADER + "from json import JSONEncoder\n@async_class\nclass W(JSONEncoder):\n"
+        "    def foo(self) -> None: ...\n",
+        "mod.py:4:9: error: 'W' inherits from JSONEncoder, which is not a class defined at "
+        "module level",
+    ),
+    "a base defined in a block": (
+        HEADER + "import sys\nif sys:\n    class Base:\n        def bar(self) -> None: ...\n"
+        "@async_class\nclass W(Base):\n    def foo(self) -> None: ...\n",
+        "mod.py:7:9: error: 'W' inherits from Base, which is not a class defined at module level",
+    ),
+    "a generic base": (
+        HEADER + "from typing import Generic, TypeVar\nT = TypeVar('T')\n"
+        "class Base(Generic[T]):\n    def get(self) -> T: ...\n"
+        "@async_class\nclass W(Base[int]):\n    def foo(self) -> None: ...\n",
+        "mod.py:7:9: error: 'W' inherits from a generic class (Base[...])",
+    ),
+    "a decorated inherited method": (
+        HEADER + "import functools\nclass Base:\n    @functools.cache\n"
+        "    def bar(self) -> int: ...\n@async_class\nclass W(Base):\n"
+        "    def foo(self) -> None: ...\n",
+        "mod.py:4:5: error: message Base.bar is decorated",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INHERITANCE_REJECTED))
+def test_a_base_whose_messages_cannot_be_generated_gets_a_diagnostic(case: str) -> None:
+    source, expected = INHERITANCE_REJECTED[case]
+    assert any(d.startswith(expected) for d in diagnostics(source)), diagnostics(source)
+
+
+def test_plain_bases_bring_no_messages() -> None:
+    text = generated(
+        HEADER + "from abc import ABC\nfrom typing import Protocol\n"
+        "@async_class\nclass W(ABC, object):\n    def foo(self) -> None: ...\n"
+    )
+    assert "WFooMessage" in text
+
+
 # -- defaults and shared objects ---------------------------------------------------------------
 
 
