@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import header
 from .analysis import Analysis, Job, analyze_all
 from .cache import Cache, digest
 from .config import (
@@ -28,13 +29,10 @@ from .config import (
 )
 from .diagnostics import Diagnostic
 from .discover import find_files, relative_to, source_module
-from .render import HEADER_PREFIX
 from .sources import SourceError, decode, may_mention_decorator
 from .write import is_generated
 
 __all__ = ["DEFAULT_SUFFIX", "Output", "Plan", "output_path", "plan"]
-
-_HEADER = HEADER_PREFIX.encode()
 
 
 @dataclass(frozen=True)
@@ -218,8 +216,8 @@ class _Scan:
             self.unreadable(str(path), error.strerror or str(error))
             self.failed.add(key)
             return
-        if data.startswith(_HEADER):
-            self.generated.append((path, key, _source_name(data)))
+        if header.is_header(data):
+            self.generated.append((path, key, header.source_name(data)))
             return
         self.result.scanned += 1
         if not may_mention_decorator(data):
@@ -253,8 +251,3 @@ def _analyze(
     if cache is not None:
         cache.save()
     return [a for a in analyses if a is not None]
-
-
-def _source_name(data: bytes) -> str:
-    first = data.split(b"\n", 1)[0][len(_HEADER) :].decode("utf-8", errors="replace")
-    return first.split(". Do not edit", 1)[0].strip()
