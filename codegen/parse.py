@@ -1,7 +1,9 @@
 """The LibCST pass: from one source file to a `ModuleSpec`, or diagnostics.
 
-Decorators are matched by qualified name (`decorators`). Positions come from LibCST's
-metadata, for diagnostics that point at the offending line.
+Decorators are matched by what the module imports them as (`imports`, `decorators`).
+Positions come from LibCST's metadata, for diagnostics that point at the offending line;
+they are computed only when there is a diagnostic to place, since resolving them costs
+about as much as parsing.
 
 The pass runs in two steps. The first finds the async classes and their messages, which
 fixes every name the generated module defines; the second reads the signatures, now
@@ -19,16 +21,18 @@ from __future__ import annotations
 
 import ast
 import keyword
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
+from libcst.metadata import CodeRange, MetadataWrapper
 
 from . import names
 from .config import DEFAULT_SUFFIX
 from .decorators import COPIED_DECORATORS, DECORATOR, DROPPED_DECORATORS, OVERLOAD, Decorators
 from .diagnostics import Diagnostic
 from .drafts import Draft, Message
+from .imports import import_table
 from .inheritance import ancestry, module_classes
 from .model import Generics, ImportSpec, ModuleSpec, Param, ProcessSpec
 from .names import ModuleNames
@@ -112,11 +116,11 @@ class _Pass(SignatureReader, RouteReader):
     imports: set[ImportSpec] = field(default_factory=set)
     type_checking_imports: set[ImportSpec] = field(default_factory=set)
     needs_builtins: bool = False
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = None  # see `Spelling.position`
 
     def run(self) -> None:
         module = self.wrapper.module
-        self.positions = self.wrapper.resolve(PositionProvider)
-        self.decorators = Decorators(self.wrapper.resolve(QualifiedNameProvider))
+        self.decorators = Decorators(import_table(module))
         self.scope = collect_scope(module, self.source_module)
         self.classes = module_classes(module)
         drafts: list[Draft] = []
@@ -144,7 +148,7 @@ class _Pass(SignatureReader, RouteReader):
                     "unconditionally, so define it at module level, outside any block",
                 )
             elif node.name.value in defined:
-                first = self.positions[defined[node.name.value]].start.line
+                first = self.position(defined[node.name.value]).start.line
                 self.error(
                     node.name,
                     f"async class {node.name.value!r} is defined twice (first on line "

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from . import names
 from .diagnostics import Diagnostic
@@ -56,12 +56,20 @@ class Spelling:
     imports: set[ImportSpec]
     type_checking_imports: set[ImportSpec]
     needs_builtins: bool
-    positions: Mapping[cst.CSTNode, CodeRange]
+    wrapper: MetadataWrapper
+    _positions: Mapping[cst.CSTNode, CodeRange] | None
     scope: ModuleScope
     names: ModuleNames
 
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        """Where `node` is in the source; resolved for the whole module on first use,
+        which only a diagnostic needs."""
+        if self._positions is None:
+            self._positions = self.wrapper.resolve(PositionProvider)
+        return self._positions[node]
+
     def error(self, node: cst.CSTNode, message: str) -> None:
-        where: CodeRange = self.positions[node]
+        where = self.position(node)
         self.diagnostics.append(
             Diagnostic(self.path, where.start.line, where.start.column + 1, message)
         )

@@ -87,3 +87,64 @@ def test_a_cluster_docstring_names_the_strategy_not_one_way_of_picking() -> None
     )
     (routed,) = model(ROUTED).processes
     assert "unless its method is routed otherwise" in " ".join(routed.cluster_doc.split())
+
+
+# -- decorators: recognised by what the module imports them as ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("imports", "marker", "by", "variant"),
+    [
+        (
+            "from actorgen.runtime import async_class as a, route as r\n"
+            "from typing import overload as o",
+            "a",
+            "r",
+            "o",
+        ),
+        (
+            "import actorgen.runtime as ag\nimport typing as t",
+            "ag.async_class",
+            "ag.route",
+            "t.overload",
+        ),
+        (
+            "import actorgen.runtime\nimport typing",
+            "actorgen.runtime.async_class",
+            "actorgen.runtime.route",
+            "typing.overload",
+        ),
+        (
+            "try:\n    from typing import overload\nexcept ImportError:\n"
+            "    from typing_extensions import overload\n"
+            "if True:\n    from actorgen.runtime import async_class, route",
+            "async_class",
+            "route",
+            "overload",
+        ),
+    ],
+)
+def test_decorators_are_recognised_however_the_module_imports_them(
+    imports: str, marker: str, by: str, variant: str
+) -> None:
+    source = (
+        f"{imports}\n\n@{marker}\nclass W:\n"
+        f"    @{variant}\n    def get(self, key: int) -> int: ...\n"
+        f"    @{variant}\n    def get(self, key: str) -> str: ...\n"
+        f'    @{by}(key="key")\n    def get(self, key: int | str) -> int | str:\n'
+        "        return key\n"
+    )
+    (process,) = model(source).processes
+    (message,) = process.messages
+    assert len(message.overloads) == 2
+    assert message.route is not None and message.route.key == "key"
+
+
+def test_a_local_function_named_like_a_decorator_is_not_the_decorator() -> None:
+    spec, found = analyze(
+        "mod.py",
+        "def async_class(cls):\n    return cls\n\n@async_class\nclass W:\n"
+        "    def foo(self) -> None: ...\n",
+        ".mod",
+    )
+    assert (spec, found) == (None, [])
