@@ -7,7 +7,6 @@ there are enough of them to pay for starting the processes.
 
 from __future__ import annotations
 
-import ast
 import os
 import signal
 import sys
@@ -65,20 +64,11 @@ def analyze_one(job: Job) -> Analysis:
     if not may_define_async_class(job.text):
         return Analysis(None, ())
     try:
-        # LibCST's native parser overflows its stack, killing the process, on very deeply
-        # nested code (LibCST issues 619, 1000). CPython gives up far earlier, with an
-        # exception: ask it first (it parses some 20 times faster than LibCST).
-        compile(job.text, job.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (RecursionError, MemoryError):
-        return _failed(job, _TOO_DEEP)
-    except (SyntaxError, ValueError):
-        pass  # `analyze` reports syntax errors, in its own words
-    try:
         spec, diagnostics = analyze(
             job.path, job.text, job.source_module, job.output_module or None
         )
         text = render(spec) if spec is not None and not diagnostics else None
-    except RecursionError:
+    except (RecursionError, MemoryError):  # CPython's parser gave up (see `parse.analyze`)
         return _failed(job, _TOO_DEEP)
     except Exception as error:  # a bug in actorgen: say so, and go on with other files
         return _failed(job, f"internal error ({type(error).__name__}: {error}); please report it")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .cache import Cache
-from .config import ConfigError, UnreadableConfig, check_patterns, check_suffix, load_config
+from .config import ConfigError, UnreadableConfig, check_overrides, load_config
 from .pipeline import Plan, plan
 from .terminal import Printer, Summary
 from .watch import Event, WatchUnavailable
@@ -147,9 +147,7 @@ def main(
             # be read is a diagnostic of that path, which the run reports.
             with contextlib.suppress(UnreadableConfig):
                 load_config(path)
-        suffix = None if args.suffix is None else check_suffix(args.suffix)
-        include = None if args.include is None else check_patterns(tuple(args.include))
-        exclude = check_patterns(tuple(args.exclude))
+        suffix, include, exclude = check_overrides(args.suffix, args.include, args.exclude)
         cache = None if args.no_cache else Cache.for_project(_project(args.paths[0]))
     except ConfigError as error:
         printer.error(str(error))

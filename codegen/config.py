@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ __all__ = [
     "DEFAULT_SUFFIX",
     "Config",
     "ConfigError",
+    "Overrides",
     "UnreadableConfig",
+    "check_overrides",
     "check_patterns",
     "check_suffix",
     "load_config",
@@ -108,6 +111,22 @@ def check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
     except (PatternError, re.error) as error:
         raise ConfigError(f"bad glob pattern: {error}") from None
     return patterns
+
+
+Overrides = tuple[str | None, tuple[str, ...] | None, tuple[str, ...]]
+"""Settings from the command line: suffix and include (None: the file's), exclude."""
+
+
+def check_overrides(
+    suffix: str | None, include: Sequence[str] | None, exclude: Sequence[str]
+) -> Overrides:
+    """The command line's settings, checked: the one place that checks them, for the
+    command and for `pipeline.plan` alike. Raises `ConfigError`."""
+    return (
+        None if suffix is None else check_suffix(suffix),
+        None if include is None else check_patterns(tuple(include)),
+        check_patterns(tuple(exclude)),
+    )
 
 
 def load_config(start: Path) -> Config:

@@ -60,10 +60,11 @@ def analyze(
     Returns ``(None, [])`` when the file has no async class, and ``(None, diagnostics)``
     when anything in it cannot be generated: a file is generated whole or not at all.
     """
+    python_error = _python_syntax_error(path, text)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        return None, [_syntax_error(path, text, error)]
+        return None, [_syntax_error(path, python_error, error)]
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     if output_module is None:
         output_module = path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".py")
@@ -89,16 +90,29 @@ def _sorted(imports: set[ImportSpec]) -> tuple[ImportSpec, ...]:
     return tuple(sorted(imports, key=lambda spec: spec.sort_key))
 
 
-def _syntax_error(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    """Python's own parser words syntax errors better than LibCST: ask it first."""
+def _python_syntax_error(path: str, text: str) -> SyntaxError | None:
+    """CPython's own parser, asked before LibCST's: it words syntax errors better, and on
+    code nested so deeply that LibCST's native parser would overflow its stack and kill
+    the process (LibCST issues 619, 1000), it gives up first, raising RecursionError or
+    MemoryError (which the caller turns into a diagnostic). It is some 20 times faster
+    than LibCST, and it may reject code that LibCST accepts: newer syntax than this
+    Python's, which the generated module may still use."""
     try:
         compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as python_error:
+    except SyntaxError as error:
+        return error
+    except (ValueError, OverflowError):  # a null byte, a literal too large
+        return None
+    return None
+
+
+def _syntax_error(
+    path: str, python_error: SyntaxError | None, error: cst.ParserSyntaxError
+) -> Diagnostic:
+    if python_error is not None:
         line = python_error.lineno or 1
         column = python_error.offset or 1
         return Diagnostic(path, line, column, f"syntax error: {python_error.msg}")
-    except (ValueError, OverflowError):
-        pass
     message = str(error).splitlines()[0]
     return Diagnostic(path, error.editor_line, error.editor_column, f"syntax error: {message}")
 

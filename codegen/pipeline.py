@@ -22,9 +22,9 @@ from .cache import Cache, digest
 from .config import (
     DEFAULT_SUFFIX,
     Config,
+    Overrides,
     UnreadableConfig,
-    check_patterns,
-    check_suffix,
+    check_overrides,
     load_config,
 )
 from .diagnostics import Diagnostic
@@ -89,13 +89,7 @@ def plan(
     Raises `config.ConfigError` for unusable settings. What cannot be read (a path, a
     folder, a ``pyproject.toml``) is a diagnostic, and the run goes on without it.
     """
-    scan = _Scan(
-        (
-            None if suffix is None else check_suffix(suffix),
-            None if include is None else check_patterns(tuple(include)),
-            check_patterns(tuple(exclude)),
-        )
-    )
+    scan = _Scan(check_overrides(suffix, include, exclude))
     for root in paths:
         scan.root(root)
     scan.sources_of_generated_files()
@@ -150,7 +144,7 @@ class _Scan:
     """Finding and reading the files of one run: which are generated, which may define
     async classes."""
 
-    overrides: tuple[str | None, tuple[str, ...] | None, tuple[str, ...]]
+    overrides: Overrides
     result: Plan = field(default_factory=Plan)
     seen: set[str] = field(default_factory=set)  # resolved paths of every file found
     candidates: list[_Candidate] = field(default_factory=list)

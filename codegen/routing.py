@@ -20,8 +20,9 @@ from collections.abc import Sequence
 import libcst as cst
 
 from .decorators import ROUTE_STRATEGIES, Decorators
-from .model import RouteSpec
+from .model import ParamKind, RouteSpec
 from .spelling import Spelling
+from .syntax import receiver_and_parameters
 
 __all__ = ["RouteReader"]
 
@@ -167,22 +168,21 @@ class RouteReader(Spelling):
     ) -> RouteSpec | None:
         """``@route(key=...)``: the key must be one parameter of the message, whose value
         the cluster facade passes on."""
-        params = method.params
-        positional = [*params.posonly_params, *params.params]
-        candidates = [p.name.value for p in (*positional[1:], *params.kwonly_params)]
+        receiver, params = receiver_and_parameters(method)
+        stars = {
+            param.name.value: "*" if kind is ParamKind.VAR_POSITIONAL else "**"
+            for param, kind in params
+            if kind in (ParamKind.VAR_POSITIONAL, ParamKind.VAR_KEYWORD)
+        }
+        candidates = [p.name.value for p, _ in params if p.name.value not in stars]
         has = (
             f"its parameters are {_listing(candidates)}"
             if candidates
             else "it has no parameter to route by"
         )
-        stars = {
-            param.name.value: star
-            for param, star in ((params.star_arg, "*"), (params.star_kwarg, "**"))
-            if isinstance(param, cst.Param)
-        }
         if key in candidates:
             return RouteSpec(_KEY, key)
-        if positional and key == positional[0].name.value:
+        if receiver is not None and key == receiver.name.value:
             self.error(
                 at, f"@route key {key!r} names the receiver of {where}, not a parameter; {has}"
             )

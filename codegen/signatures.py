@@ -19,7 +19,7 @@ from .drafts import Draft, Message
 from .generics import GenericsReader
 from .model import MessageSpec, Param, ParamKind, Signature, TypeParam
 from .spelling import SignatureScope
-from .syntax import all_params, unquote
+from .syntax import all_params, receiver_and_parameters, unquote
 
 __all__ = ["SignatureReader"]
 
@@ -120,24 +120,10 @@ class SignatureReader(GenericsReader):
         """The parameters after the receiver. For a message, each also gets its field
         annotation: the dataclass spells a type differently when an earlier field has
         its name (in a class body the field would shadow it)."""
-        params = method.params
-        positional = [*params.posonly_params, *params.params]
-        if not positional:
+        receiver, kinds = receiver_and_parameters(method)
+        if receiver is None:
             self.error(method.name, f"{scope.where} has no 'self' parameter")
             return ()
-        kinds: list[tuple[cst.Param, ParamKind]] = []
-        for index, param in enumerate(positional[1:], start=1):
-            kind = (
-                ParamKind.POSITIONAL_ONLY
-                if index < len(params.posonly_params)
-                else ParamKind.POSITIONAL_OR_KEYWORD
-            )
-            kinds.append((param, kind))
-        if isinstance(params.star_arg, cst.Param):
-            kinds.append((params.star_arg, ParamKind.VAR_POSITIONAL))
-        kinds.extend((param, ParamKind.KEYWORD_ONLY) for param in params.kwonly_params)
-        if params.star_kwarg is not None:
-            kinds.append((params.star_kwarg, ParamKind.VAR_KEYWORD))
         result: list[Param] = []
         earlier: set[str] = set()
         for param, kind in kinds:

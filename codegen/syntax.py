@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
+from .model import ParamKind
+
 __all__ = [
     "BLOCKS",
     "all_params",
@@ -20,11 +22,14 @@ __all__ = [
     "find_definitions",
     "forward_references",
     "method_groups",
+    "parameters",
     "parse_forward",
+    "receiver_and_parameters",
     "unquote",
     "walk",
 ]
 
+_POSITIONAL = frozenset({ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD})
 # Subscripts whose string arguments are values, not forward references.
 _LITERAL_SUBSCRIPTS = frozenset({"Literal"})
 # Statements whose body may or may not run, as the diagnostics name them.
@@ -39,15 +44,32 @@ BLOCKS: dict[type[cst.CSTNode], str] = {
 }
 
 
-def all_params(method: cst.FunctionDef) -> list[cst.Param]:
-    params = method.params
-    found = [*params.posonly_params, *params.params]
+def parameters(params: cst.Parameters) -> list[tuple[cst.Param, ParamKind]]:
+    """Every parameter of a ``def`` or a ``lambda`` with its kind, in order: the one
+    place that walks LibCST's five lists of parameters."""
+    found = [(p, ParamKind.POSITIONAL_ONLY) for p in params.posonly_params]
+    found += [(p, ParamKind.POSITIONAL_OR_KEYWORD) for p in params.params]
     if isinstance(params.star_arg, cst.Param):
-        found.append(params.star_arg)
-    found.extend(params.kwonly_params)
+        found.append((params.star_arg, ParamKind.VAR_POSITIONAL))
+    found += [(p, ParamKind.KEYWORD_ONLY) for p in params.kwonly_params]
     if params.star_kwarg is not None:
-        found.append(params.star_kwarg)
+        found.append((params.star_kwarg, ParamKind.VAR_KEYWORD))
     return found
+
+
+def receiver_and_parameters(
+    method: cst.FunctionDef,
+) -> tuple[cst.Param | None, list[tuple[cst.Param, ParamKind]]]:
+    """A method's receiver (its first positional parameter, None if it has none) and the
+    parameters after it, with their kinds."""
+    found = parameters(method.params)
+    if found and found[0][1] in _POSITIONAL:
+        return found[0][0], found[1:]
+    return None, found
+
+
+def all_params(method: cst.FunctionDef) -> list[cst.Param]:
+    return [param for param, _ in parameters(method.params)]
 
 
 def base_name(expression: cst.BaseExpression) -> str:
