@@ -1,8 +1,8 @@
 """Analysing the source files that may define async classes: parse, model, render.
 
-This is the expensive step (LibCST parses at well under 1 MB/s and resolving qualified
-names costs more than parsing), so many files are analysed in worker processes when
-there are enough of them to pay for starting the processes.
+This is the expensive step (LibCST parses at well under 1 MB/s, and the parse is most of
+an analysis), so many files are analysed in worker processes when there are enough of
+them to pay for starting the processes.
 """
 
 from __future__ import annotations

@@ -6,7 +6,16 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from actorgen.codegen.model import ModuleSpec
+from actorgen.codegen.model import (
+    ImportSpec,
+    MessageSpec,
+    ModuleSpec,
+    Param,
+    ParamKind,
+    ProcessSpec,
+    RouteSpec,
+    Signature,
+)
 from actorgen.codegen.parse import analyze
 
 
@@ -15,6 +24,88 @@ def model(source: str, module: str = ".mod") -> ModuleSpec:
     assert found == [], found
     assert spec is not None
     return spec
+
+
+# -- a snippet and its whole model ------------------------------------------------------------
+
+
+def test_a_small_class_gives_exactly_this_model() -> None:
+    spec = model(
+        """\
+        from actorgen.runtime import async_class, route
+
+        LIMIT = 3
+
+
+        @async_class
+        class Worker:
+            \"\"\"Does the work.\"\"\"
+
+            def __init__(self, name: str) -> None: ...
+
+            @route(key="a")
+            def foo(self, a: int = LIMIT, /) -> None: ...
+
+            def bar(self, *, into: list[int] = []) -> int:
+                \"\"\"Bar.\"\"\"
+                return 0
+        """,
+        ".workers",
+    )
+    a = Param("a", ParamKind.POSITIONAL_ONLY, "int", "LIMIT")
+    into = Param("into", ParamKind.KEYWORD_ONLY, "list[int]", None, own_default=True)
+    foo = Signature("self", (a,), "None")
+    bar = Signature("self", (into,), "_actorgen.Future[int]")
+    assert spec == ModuleSpec(
+        source_name="mod.py",
+        source_module=".workers",
+        imports=(ImportSpec(".workers", "LIMIT"), ImportSpec(".workers", "Worker")),
+        type_checking_imports=(),
+        processes=(
+            ProcessSpec(
+                name="Worker",
+                spelling="Worker",
+                doc="Does the work.",
+                init_params=(Param("name", ParamKind.POSITIONAL_OR_KEYWORD, "str", None),),
+                messages=(
+                    MessageSpec(
+                        method="foo",
+                        class_name="WorkerFooMessage",
+                        params=(a,),
+                        reply=None,
+                        doc=None,
+                        facade=foo,
+                        cluster_facade=foo,
+                        route=RouteSpec("key", "a"),
+                    ),
+                    MessageSpec(
+                        method="bar",
+                        class_name="WorkerBarMessage",
+                        params=(into,),
+                        reply="int",
+                        doc="Bar.",
+                        facade=bar,
+                        cluster_facade=bar,
+                    ),
+                ),
+                message_union="WorkerMessage",
+                dispatch="dispatch_worker",
+                process="WorkerProcess",
+                cluster="WorkerCluster",
+                spawn_receiver="cls",
+                spawn_make="make",
+                spawn_count="n",
+                spawn_loop="_",
+                range="range",
+            ),
+        ),
+    )
+    (process,) = spec.processes
+    assert process.shapes == (
+        ("__init__", "name"),
+        ("foo", "a=, / -> tell"),
+        ("bar", "*, into= -> ask"),
+    )
 
 
 # -- docstrings: true for every strategy and route ---------------------------------------------
