@@ -121,7 +121,7 @@ def in_processes(
     try:
         with _pool(workers) as pool:
             # Chunks of a few files bound the messaging overhead; small ones keep the
-            # workers evenly busy to the end (a file takes some 40 ms).
+            # workers evenly busy to the end (a small file takes some 8 ms).
             chunk = max(1, min(8, len(items) // (workers * 8)))
             results.extend(pool.map(function, items, chunksize=chunk))
         return results

@@ -45,7 +45,6 @@ from .syntax import BLOCKS, all_params, class_body_names, find_definitions, meth
 __all__ = ["DECORATOR", "analyze", "may_define_async_class"]
 
 
-
 def may_define_async_class(text: str) -> bool:
     """The cheap check made before parsing: every way to use the decorator names it."""
     return "async_class" in text

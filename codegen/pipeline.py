@@ -230,8 +230,7 @@ def _analyze(
     candidates: list[_Candidate], cache: Cache | None, jobs: int | None, result: Plan
 ) -> list[Analysis]:
     analyses: list[Analysis | None] = [
-        cache.get(c.key, c.job.path, c.job.modules, c.sha) if cache else None
-        for c in candidates
+        cache.get(c.key, c.job.path, c.job.modules, c.sha) if cache else None for c in candidates
     ]
     misses = [i for i, analysis in enumerate(analyses) if analysis is None]
     result.parsed = len(misses)
