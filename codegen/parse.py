@@ -188,13 +188,20 @@ class _Pass(SignatureReader, RouteReader):
         """The generated module imports the async classes from the source module by its
         name, which must therefore be one Python can import."""
         module = self.source_module.lstrip(".")
+        file = self.path.replace("\\", "/").rsplit("/", 1)[-1]
         if module and (not module.isidentifier() or keyword.iskeyword(module)):
-            file = self.path.replace("\\", "/").rsplit("/", 1)[-1]
             self.error(
                 first.node.name,
                 f"the generated module cannot import {first.name!r} from {file}: "
                 f"{module!r} is not a module name Python can import (letters, digits and "
                 "'_', not a keyword); rename the file",
+            )
+        elif self.source_module == "__future__":
+            self.error(
+                first.node.name,
+                f"the generated module cannot import {first.name!r} from {file}: "
+                "'from __future__ import ...' is a future statement, not an import; "
+                "rename the file",
             )
 
     def _async_class_decorator(self, node: cst.ClassDef | cst.FunctionDef) -> cst.Decorator | None:

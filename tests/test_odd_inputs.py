@@ -71,6 +71,16 @@ def test_a_file_whose_name_is_no_module_name_gets_a_diagnostic_and_no_output(
     assert sorted(p.name for p in source.parent.iterdir()) == sorted([name, "__init__.py"])
 
 
+def test_a_top_level_module_named_future_gets_a_diagnostic_and_no_output(tmp_path: Path) -> None:
+    source = write(tmp_path / "__future__.py")
+    run = run_cli(tmp_path)
+    assert errors(run) == [
+        f"{source}:5:7: error: the generated module cannot import 'Audit' from __future__.py: "
+        "'from __future__ import ...' is a future statement, not an import; rename the file"
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["__future__.py"]
+
+
 def test_an_init_module_is_imported_from_its_package_which_runs_once(tmp_path: Path) -> None:
     write(tmp_path / "shop" / "__init__.py", SOURCE + "RUNS = globals().get('RUNS', 0) + 1\n")
     run = run_cli(tmp_path / "shop")
