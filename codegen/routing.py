@@ -21,7 +21,7 @@ import libcst as cst
 
 from .decorators import ROUTE_STRATEGIES, Decorators
 from .model import ParamKind, RouteSpec
-from .spelling import Spelling
+from .reporter import Reporter
 from .syntax import receiver_and_parameters
 
 __all__ = ["RouteReader"]
@@ -50,12 +50,18 @@ def _string(node: cst.BaseExpression) -> str | None:
     return None
 
 
-class RouteReader(Spelling):
-    """The part of the parse pass that reads ``@route`` and ``@async_class`` options."""
+class RouteReader:
+    """The part of the parse pass that reads ``@route`` and ``@async_class`` options: it
+    needs only to recognise decorators and to report."""
 
-    decorators: Decorators
+    def __init__(self, reporter: Reporter, decorators: Decorators) -> None:
+        self.reporter = reporter
+        self.decorators = decorators
 
-    def _check_options(self, call: cst.Call) -> None:
+    def error(self, node: cst.CSTNode, message: str) -> None:
+        self.reporter.error(node, message)
+
+    def check_options(self, call: cst.Call) -> None:
         """``@async_class(...)`` takes keyword arguments only."""
         for arg in call.args:
             if arg.star:
@@ -71,14 +77,14 @@ class RouteReader(Spelling):
                     "a positional argument is not an option",
                 )
 
-    def _reject_routes(self, where: str, definitions: list[cst.FunctionDef], why: str) -> None:
+    def reject_routes(self, where: str, definitions: list[cst.FunctionDef], why: str) -> None:
         """Report each ``@route`` on method `where`, which is not a message (`why`)."""
         for definition in definitions:
             for decorator in definition.decorators:
                 if self.decorators.is_route(decorator):
                     self.error(decorator, f"@route applies to messages, and {where} {why}")
 
-    def _route(self, where: str, definitions: list[cst.FunctionDef]) -> RouteSpec | None:
+    def route(self, where: str, definitions: list[cst.FunctionDef]) -> RouteSpec | None:
         """The route of message `where` (its definitions, overloads first), if it has one
         that can be generated; else None, after reporting what is wrong with it."""
         *_, implementation = definitions

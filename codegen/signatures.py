@@ -18,18 +18,32 @@ from .defaults import is_copied_default
 from .drafts import Draft, Message
 from .generics import GenericsReader
 from .model import MessageSpec, Param, ParamKind, Signature, TypeParam
-from .spelling import SignatureScope
+from .reporter import Reporter
+from .spelling import SignatureScope, Speller
 from .syntax import all_params, receiver_and_parameters, unquote
 
 __all__ = ["SignatureReader"]
 
 
-class SignatureReader(GenericsReader):
-    """The part of the parse pass that reads signatures."""
+class SignatureReader:
+    """The part of the parse pass that reads signatures (its second step)."""
 
-    decorators: Decorators
+    def __init__(
+        self,
+        reporter: Reporter,
+        speller: Speller,
+        generics: GenericsReader,
+        decorators: Decorators,
+    ) -> None:
+        self.reporter = reporter
+        self.speller = speller
+        self.generics = generics
+        self.decorators = decorators
 
-    def _message(
+    def error(self, node: cst.CSTNode, message: str) -> None:
+        self.reporter.error(node, message)
+
+    def message(
         self,
         message: Message,
         base: SignatureScope,
@@ -45,16 +59,16 @@ class SignatureReader(GenericsReader):
             "self", {p.name.value for d in message.definitions for p in all_params(d)[1:]}
         )
         scope = base.inner(where)
-        method_generics = self._method_type_params(implementation, scope, pep695)
-        params = self._params(implementation, scope, message=True)
+        method_generics = self.generics.method_type_params(implementation, scope, pep695)
+        params = self.params(implementation, scope, message=True)
         field_uses = list(scope.uses)
         reply = self._reply(implementation, scope)
         overload_signatures: list[Signature] = []
         replies: list[str | None] = []
         for overload in overloads:
             overload_scope = base.inner(where)
-            overload_generics = self._method_type_params(overload, overload_scope, pep695)
-            overload_params = self._params(overload, overload_scope, message=False)
+            overload_generics = self.generics.method_type_params(overload, overload_scope, pep695)
+            overload_params = self.params(overload, overload_scope, message=False)
             overload_reply = self._reply(overload, overload_scope)
             replies.append(overload_reply)
             overload_signatures.append(
@@ -103,18 +117,18 @@ class SignatureReader(GenericsReader):
             cluster_facade=cluster_facade,
             overloads=tuple(overload_signatures),
             cluster_overloads=tuple(cluster_overloads),
-            generics=self._message_generics(field_uses, scope, pep695, class_params),
+            generics=self.generics.message_generics(field_uses, scope, pep695, class_params),
             route=message.route,
         )
 
     def _copied_decorators(self, method: cst.FunctionDef, scope: SignatureScope) -> tuple[str, ...]:
         return tuple(
-            self._render(d.decorator, scope, runtime=True, annotation=False)
+            self.speller.render(d.decorator, scope, runtime=True, annotation=False)
             for d in method.decorators
             if self.decorators.typing_decorator(d) in COPIED_DECORATORS
         )
 
-    def _params(
+    def params(
         self, method: cst.FunctionDef, scope: SignatureScope, *, message: bool
     ) -> tuple[Param, ...]:
         """The parameters after the receiver. For a message, each also gets its field
@@ -130,11 +144,13 @@ class SignatureReader(GenericsReader):
             annotation = None
             if param.annotation is not None:
                 expression = param.annotation.annotation
-                annotation = self._render(expression, scope, runtime=False, annotation=True)
+                annotation = self.speller.render(expression, scope, runtime=False, annotation=True)
             default = None
             own_default = param.default is not None and not is_copied_default(param.default)
             if param.default is not None and not own_default:
-                default = self._render(param.default, scope.inner(), runtime=True, annotation=False)
+                default = self.speller.render(
+                    param.default, scope.inner(), runtime=True, annotation=False
+                )
             created = Param(param.name.value, kind, annotation, default, own_default=own_default)
             if message and earlier:
                 field = self._field_type(created, param, scope, frozenset(earlier))
@@ -151,7 +167,7 @@ class SignatureReader(GenericsReader):
         `shadowed` spelled another way."""
         annotation = "_typing.Any"
         if param.annotation is not None:
-            annotation = self._render(
+            annotation = self.speller.render(
                 param.annotation.annotation,
                 scope.inner(),
                 runtime=False,
@@ -159,10 +175,10 @@ class SignatureReader(GenericsReader):
                 shadowed=shadowed,
             )
         if created.kind is ParamKind.VAR_POSITIONAL:
-            return f"{self._builtin('tuple', shadowed)}[{annotation}, ...]"
+            return f"{self.speller.builtin('tuple', shadowed)}[{annotation}, ...]"
         if created.kind is ParamKind.VAR_KEYWORD:
-            mapping = self._builtin("dict", shadowed)
-            return f"{mapping}[{self._builtin('str', shadowed)}, {annotation}]"
+            mapping = self.speller.builtin("dict", shadowed)
+            return f"{mapping}[{self.speller.builtin('str', shadowed)}, {annotation}]"
         return annotation
 
     def _reply(self, method: cst.FunctionDef, scope: SignatureScope) -> str | None:
@@ -172,9 +188,9 @@ class SignatureReader(GenericsReader):
         unquoted = unquote(expression)
         if isinstance(unquoted, cst.Name) and unquoted.value == "None":
             return None
-        return self._render(expression, scope.inner(), runtime=False, annotation=True)
+        return self.speller.render(expression, scope.inner(), runtime=False, annotation=True)
 
-    def _check_shadowing(
+    def check_shadowing(
         self, draft: Draft, messages: list[MessageSpec], generated: set[str]
     ) -> None:
         """A parameter must not hide a name that the generated method's body uses.
@@ -202,6 +218,6 @@ class SignatureReader(GenericsReader):
                         "generated code uses; rename it",
                     )
             if method.type_parameters is not None:
-                self._check_type_param_names(method.type_parameters, where, generated)
+                self.generics.check_type_param_names(method.type_parameters, where, generated)
         if draft.node.type_parameters is not None:
-            self._check_type_param_names(draft.node.type_parameters, cls, generated)
+            self.generics.check_type_param_names(draft.node.type_parameters, cls, generated)
