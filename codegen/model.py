@@ -280,6 +280,20 @@ class MessageSpec:
         return self.reply is not None
 
     @property
+    def uses_typing(self) -> bool:
+        """Whether this message's printed code names ``_typing``: ``overload`` and
+        ``cast(Any, ...)`` for overloads, ``cast`` for a deprecated method, ``Any`` for an
+        unannotated parameter or a method's own type parameter in the union, and
+        ``Generic`` for a generic dataclass of TypeVars."""
+        return (
+            bool(self.overloads)
+            or bool(self.facade.decorators)
+            or any(p.annotation is None for p in self.params)
+            or any(p.method_level for p in self.generics.params)
+            or (bool(self.generics.params) and not self.generics.pep695)
+        )
+
+    @property
     def class_header(self) -> str:
         return self.generics.header(self.class_name, ())
 
@@ -580,6 +594,20 @@ class ProcessSpec:
         return tuple(f"{m.class_name}: {m.route.value}" for m in self.messages if m.route)
 
     @property
+    def uses_typing(self) -> bool:
+        """Whether this class's printed code names ``_typing``: its messages', the
+        ``TypeAlias`` of a union not declared the PEP 695 way, a long ``Union``, ``Any``
+        for an unannotated parameter of ``__init__`` or a type parameter no message uses."""
+        used = {p.name for p in self.union_generics.params}
+        return (
+            any(m.uses_typing for m in self.messages)
+            or not self.generics.pep695
+            or len(self.messages) > _LONGEST_OPERATOR_UNION
+            or any(p.annotation is None for p in self.init_params)
+            or any(p.name not in used for p in self.generics.params)
+        )
+
+    @property
     def shapes(self) -> tuple[tuple[str, str], ...]:
         """What the generated module checks its class against when it is imported:
         ``__init__``'s shape, then each message's (see `MessageSpec.shape`)."""
@@ -668,6 +696,12 @@ class ModuleSpec:
         """``__all__``, sorted as isort and ruff sort it: classes first, then functions."""
         names = (name for p in self.processes for name in p.exported)
         return tuple(sorted(names, key=lambda name: (not name[:1].isupper(), name)))
+
+    @property
+    def uses_typing(self) -> bool:
+        """Whether the module imports ``typing as _typing``: strict pyright rejects an
+        unused import, and PEP 695 classes may need none of it."""
+        return bool(self.type_checking_imports) or any(p.uses_typing for p in self.processes)
 
     @property
     def import_lines(self) -> tuple[str, ...]:

@@ -13,16 +13,8 @@ if TYPE_CHECKING:
 
 __all__ = ["render"]
 
-_TYPING_IMPORT = "import typing as _typing\n"
-
-
 def render(module: ModuleSpec) -> str:
     text = _template().render(module=module, header=header(module.source_name))
-    # Whether `typing` is needed depends on many corners of a module (PEP 695 classes
-    # may need none of it); the rendered text knows, and strict pyright rejects an
-    # unused import.
-    if "_typing." not in text.replace(_TYPING_IMPORT, ""):
-        text = text.replace(_TYPING_IMPORT, "", 1)
     return text.rstrip("\n") + "\n"
 
 

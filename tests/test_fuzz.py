@@ -316,6 +316,8 @@ def test_random_async_classes_generate_working_well_typed_modules(
         assert diagnostics == [], f"{diagnostics}\n{text}"
         assert spec is not None
         output = render(spec)
+        # The model says whether the code it prints names `_typing`; the text must agree.
+        assert spec.uses_typing == ("_typing." in output), output
         compile(output, f"{package}/mod_actors.py", "exec")
         target = folder / "mod_actors.py"
         target.write_text(output)

@@ -17,6 +17,8 @@ from actorgen.codegen.model import (
     Signature,
 )
 from actorgen.codegen.parse import analyze
+from actorgen.codegen.render import render
+from helpers import GOLDEN
 
 
 def model(source: str, module: str = ".mod") -> ModuleSpec:
@@ -239,3 +241,29 @@ def test_a_local_function_named_like_a_decorator_is_not_the_decorator() -> None:
         ".mod",
     )
     assert (spec, found) == (None, [])
+
+
+# -- imports: the model knows what the printed code uses ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    sorted(
+        str(p.relative_to(GOLDEN))
+        for p in GOLDEN.rglob("*.py")
+        if p.parent.name == "app" or p.parent.parent == GOLDEN
+        if not p.name.endswith("_actors.py") and p.name not in ("__init__.py",)
+        if not p.name.startswith("usage_")
+    ),
+)
+def test_the_model_knows_whether_the_printed_code_uses_typing(source: str) -> None:
+    """Nothing edits the rendered text: the template imports `typing` when the model
+    says its code needs it, and every golden module agrees with its own text."""
+    path = GOLDEN / source
+    spec, found = analyze(str(path), path.read_text(), f".{path.stem}")
+    assert found == []
+    if spec is None:
+        return
+    text = render(spec)
+    assert spec.uses_typing == ("_typing." in text)
+    assert ("import typing as _typing\n" in text) == spec.uses_typing
