@@ -81,7 +81,8 @@ class NapperProcess(_actorgen.ProcessHandle):
 
 class NapperCluster(_actorgen.ClusterHandle[NapperProcess]):
     """A cluster of `Napper` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Sleeps when asked to, answers at once otherwise.
     """
@@ -92,7 +93,7 @@ class NapperCluster(_actorgen.ClusterHandle[NapperProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> NapperCluster:
         """Start `n` processes that each own a new `Napper()`, as a cluster."""
-        return cls([NapperProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: NapperProcess.spawn()))
 
     def nap(self, seconds: float) -> _actorgen.Future[float]:
         """Block this process's thread for `seconds` (as blocking I/O would); reply with
@@ -103,3 +104,14 @@ class NapperCluster(_actorgen.ClusterHandle[NapperProcess]):
     def ping(self, token: int) -> _actorgen.Future[int]:
         """Reply with `token` + 1 at once."""
         return self._core.ask(NapperPingMessage(token))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Napper,
+    {
+        "__init__": "",
+        "nap": "seconds -> ask",
+        "ping": "token -> ask",
+    },
+)

@@ -78,7 +78,8 @@ class CounterProcess(_actorgen.ProcessHandle):
 
 class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     """A cluster of `Counter` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Counts the messages it was sent.
     """
@@ -89,7 +90,7 @@ class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> CounterCluster:
         """Start `n` processes that each own a new `Counter()`, as a cluster."""
-        return cls([CounterProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: CounterProcess.spawn()))
 
     def bump(self) -> None:
         """Count one (a tell)."""
@@ -98,3 +99,14 @@ class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     def ping(self, token: int) -> _actorgen.Future[int]:
         """Count one and reply with `token` + 1 (an ask)."""
         return self._core.ask(CounterPingMessage(token))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Counter,
+    {
+        "__init__": "",
+        "bump": "-> tell",
+        "ping": "token -> ask",
+    },
+)

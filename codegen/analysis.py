@@ -1,13 +1,12 @@
 """Analysing the source files that may define async classes: parse, model, render.
 
-This is the expensive step (LibCST parses at well under 1 MB/s and resolving qualified
-names costs more than parsing), so many files are analysed in worker processes when
-there are enough of them to pay for starting the processes.
+This is the expensive step (LibCST parses at well under 1 MB/s, and the parse is most of
+an analysis), so many files are analysed in worker processes when there are enough of
+them to pay for starting the processes.
 """
 
 from __future__ import annotations
 
-import ast
 import os
 import signal
 import sys
@@ -37,7 +36,13 @@ _MIN_PARALLEL_BYTES = 64 * 1024
 class Job:
     path: str  # as shown in diagnostics
     text: str
-    source_module: str
+    source_module: str  # how the generated module imports the source: ``.workers``
+    output_module: str = ""  # the generated module's own name, ``workers_actors`` ("": default)
+
+    @property
+    def modules(self) -> str:
+        """Both module names, as the cache compares them: each changes the output."""
+        return f"{self.source_module} {self.output_module}"
 
 
 @dataclass(frozen=True)
@@ -59,18 +64,11 @@ def analyze_one(job: Job) -> Analysis:
     if not may_define_async_class(job.text):
         return Analysis(None, ())
     try:
-        # LibCST's native parser overflows its stack, killing the process, on very deeply
-        # nested code (LibCST issues 619, 1000). CPython gives up far earlier, with an
-        # exception: ask it first (it parses some 20 times faster than LibCST).
-        compile(job.text, job.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (RecursionError, MemoryError):
-        return _failed(job, _TOO_DEEP)
-    except (SyntaxError, ValueError):
-        pass  # `analyze` reports syntax errors, in its own words
-    try:
-        spec, diagnostics = analyze(job.path, job.text, job.source_module)
+        spec, diagnostics = analyze(
+            job.path, job.text, job.source_module, job.output_module or None
+        )
         text = render(spec) if spec is not None and not diagnostics else None
-    except RecursionError:
+    except (RecursionError, MemoryError):  # CPython's parser gave up (see `parse.analyze`)
         return _failed(job, _TOO_DEEP)
     except Exception as error:  # a bug in actorgen: say so, and go on with other files
         return _failed(job, f"internal error ({type(error).__name__}: {error}); please report it")
@@ -123,7 +121,7 @@ def in_processes(
     try:
         with _pool(workers) as pool:
             # Chunks of a few files bound the messaging overhead; small ones keep the
-            # workers evenly busy to the end (a file takes some 40 ms).
+            # workers evenly busy to the end (a small file takes some 8 ms).
             chunk = max(1, min(8, len(items) // (workers * 8)))
             results.extend(pool.map(function, items, chunksize=chunk))
         return results

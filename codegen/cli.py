@@ -8,6 +8,7 @@ See docs/cli.md for every flag and setting.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .cache import Cache
-from .config import ConfigError, check_patterns, check_suffix, load_config
+from .config import ConfigError, UnreadableConfig, check_overrides, load_config
 from .pipeline import Plan, plan
 from .terminal import Printer, Summary
 from .watch import Event, WatchUnavailable
@@ -131,7 +132,7 @@ def main(
     parser = _parser()
     args = parser.parse_args(argv)
     printer = Printer(out, err, quiet=args.quiet)
-    missing = [str(p) for p in args.paths if not p.exists()]
+    missing = [str(p) for p in args.paths if _missing(p)]
     if missing:
         parser.print_usage(err)
         printer.error(f"no such file or folder: {', '.join(missing)}")
@@ -142,10 +143,11 @@ def main(
         return 2
     try:
         for path in args.paths:
-            load_config(path)  # a bad pyproject.toml is a usage error, before anything runs
-        suffix = None if args.suffix is None else check_suffix(args.suffix)
-        include = None if args.include is None else check_patterns(tuple(args.include))
-        exclude = check_patterns(tuple(args.exclude))
+            # A bad pyproject.toml is a usage error, before anything runs; one that cannot
+            # be read is a diagnostic of that path, which the run reports.
+            with contextlib.suppress(UnreadableConfig):
+                load_config(path)
+        suffix, include, exclude = check_overrides(args.suffix, args.include, args.exclude)
         cache = None if args.no_cache else Cache.for_project(_project(args.paths[0]))
     except ConfigError as error:
         printer.error(str(error))
@@ -162,13 +164,29 @@ def main(
         return 130
 
 
+def _missing(path: Path) -> bool:
+    """Whether `path` does not exist; one that cannot be looked at exists (the run
+    reports it as unreadable)."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _project(path: Path) -> Path:
     """The folder whose cache a run uses: its pyproject's, else the path's own."""
-    config = load_config(path)
-    if config.source is not None:
-        return config.source.parent
+    with contextlib.suppress(UnreadableConfig):
+        config = load_config(path)
+        if config.source is not None:
+            return config.source.parent
     resolved = path.resolve()
-    return resolved if resolved.is_dir() else resolved.parent
+    with contextlib.suppress(OSError):
+        if resolved.is_dir():
+            return resolved
+    return resolved.parent
 
 
 @dataclass
@@ -238,6 +256,7 @@ def _write(result: Plan, printer: Printer, summary: Summary, run: _Run) -> None:
         except OSError as error:
             printer.error(f"cannot write {output.target}: {error.strerror or error}")
             summary.errors += 1
+            summary.failed += 1
             continue
         run.written[output.target] = output.text
         summary.written += 1
@@ -250,6 +269,7 @@ def _write(result: Plan, printer: Printer, summary: Summary, run: _Run) -> None:
         except OSError as error:
             printer.error(f"cannot remove {path}: {error.strerror or error}")
             summary.errors += 1
+            summary.failed += 1
             continue
         run.written[path] = None
         summary.removed += 1
@@ -287,7 +307,7 @@ def _configs(paths: list[Path]) -> list[Path]:
     for path in paths:
         try:
             source = load_config(path).source
-        except ConfigError:  # pragma: no cover - checked before, reported by the runs
+        except (ConfigError, UnreadableConfig):  # reported by the runs
             continue
         if source is not None and source not in found:
             found.append(source)

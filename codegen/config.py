@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ __all__ = [
     "DEFAULT_SUFFIX",
     "Config",
     "ConfigError",
+    "Overrides",
+    "UnreadableConfig",
+    "check_overrides",
     "check_patterns",
     "check_suffix",
     "load_config",
@@ -45,6 +49,17 @@ _KEYS = ("exclude", "include", "suffix")
 
 class ConfigError(Exception):
     """``[tool.actorgen]`` or a command-line setting cannot be used as written."""
+
+
+class UnreadableConfig(Exception):
+    """The settings of a path cannot be looked up: a folder on the way to its
+    ``pyproject.toml``, or that file, cannot be read (permissions). A problem of that one
+    path, not of the command line: the run goes on with the other paths."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = path
+        self.reason = error.strerror or str(error)
+        super().__init__(f"{path}: cannot read: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -98,15 +113,42 @@ def check_patterns(patterns: tuple[str, ...]) -> tuple[str, ...]:
     return patterns
 
 
+Overrides = tuple[str | None, tuple[str, ...] | None, tuple[str, ...]]
+"""Settings from the command line: suffix and include (None: the file's), exclude."""
+
+
+def check_overrides(
+    suffix: str | None, include: Sequence[str] | None, exclude: Sequence[str]
+) -> Overrides:
+    """The command line's settings, checked: the one place that checks them, for the
+    command and for `pipeline.plan` alike. Raises `ConfigError`."""
+    return (
+        None if suffix is None else check_suffix(suffix),
+        None if include is None else check_patterns(tuple(include)),
+        check_patterns(tuple(exclude)),
+    )
+
+
 def load_config(start: Path) -> Config:
     """The settings for `start`: from the first ``pyproject.toml`` with a
-    ``[tool.actorgen]`` table in `start` (or its folder, for a file) or above it."""
+    ``[tool.actorgen]`` table in `start` (or its folder, for a file) or above it.
+
+    Raises `ConfigError` for settings that cannot be used, `UnreadableConfig` when a
+    folder on the way or a ``pyproject.toml`` cannot be read.
+    """
     folder = start.resolve()
-    if not folder.is_dir():
-        folder = folder.parent
+    try:
+        if not folder.is_dir():
+            folder = folder.parent
+    except OSError as error:
+        raise UnreadableConfig(start, error) from None
     for candidate in (folder, *folder.parents):
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
+        try:
+            found = pyproject.is_file()
+        except OSError as error:
+            raise UnreadableConfig(candidate, error) from None
+        if found:
             section = _section(pyproject)
             if section is not None:
                 return _config(pyproject, section)
@@ -116,7 +158,9 @@ def load_config(start: Path) -> Config:
 def _section(pyproject: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except OSError as error:
+        raise UnreadableConfig(pyproject, error) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read: {error}") from None
     tool = data.get("tool")
     if not isinstance(tool, dict) or "actorgen" not in tool:

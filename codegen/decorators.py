@@ -1,17 +1,18 @@
-"""What a decorator is, by its qualified name.
+"""What a decorator is, by what the module imports it as.
 
-Decorators are matched by qualified name, so ``@async_class``, an aliased import of it
-and ``@ag.async_class`` after ``import actorgen.runtime as ag`` all count; the same goes
-for ``@route``, for ``@overload``, ``@typing.overload`` and the other decorators a
-message may have.
+Decorators are matched by the dotted names the module's import table gives them
+(`imports`), so ``@async_class``, an aliased import of it and ``@ag.async_class`` after
+``import actorgen.runtime as ag`` all count; the same goes for ``@route``, for
+``@overload``, ``@typing.overload`` and the other decorators a message may have.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
+
+from .imports import ImportTable
 
 __all__ = [
     "COPIED_DECORATORS",
@@ -41,9 +42,9 @@ OVERLOAD = "overload"
 
 @dataclass
 class Decorators:
-    """Classifies the decorators of one module, from LibCST's qualified names of it."""
+    """Classifies the decorators of one module, from its import table."""
 
-    qualified: Mapping[cst.CSTNode, object]
+    table: ImportTable
 
     def is_marker(self, node: cst.CSTNode) -> bool:
         return DECORATOR in self.qualified_names(node)
@@ -56,11 +57,9 @@ class Decorators:
         return ROUTE in self.qualified_names(target)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
-        found: object = self.qualified.get(node, ())
-        if callable(found):  # newer LibCST computes qualified names lazily
-            found = found()
-        assert isinstance(found, set | frozenset | tuple)
-        return {q.name for q in found}
+        if not isinstance(node, cst.BaseExpression):
+            return set()
+        return self.table.qualified_names(node)
 
     def typing_decorator(self, decorator: cst.Decorator) -> str | None:
         """``overload``, ``deprecated``, ... for the decorators of `_DECORATOR_MODULES`."""

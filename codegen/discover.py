@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .patterns import PathFilter
 
-__all__ = ["find_files", "python_files", "relative_to", "source_module"]
+__all__ = ["OnError", "find_files", "relative_to", "source_module"]
 
 # Folders never worth scanning when walking. Virtual environments are recognised by their
 # pyvenv.cfg. A folder named on the command line is scanned even if it is one of these.
 _SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages"})
 
+# Told about each folder that cannot be read while walking (its path, the error).
+OnError = Callable[[str, OSError], None]
 
-def python_files(
-    paths: Iterable[Path],
-    path_filter: PathFilter | None = None,
-    folder: Path | None = None,
-) -> Iterator[Path]:
-    """Every ``.py`` file named or found below the folders named, each once, in a stable
-    order (sorted within each folder). See `find_files`."""
-    for path, _ in find_files(paths, path_filter, folder):
-        yield path
+
+def _ignore(path: str, error: OSError) -> None:
+    pass
 
 
 def find_files(
@@ -31,6 +27,7 @@ def find_files(
     path_filter: PathFilter | None = None,
     folder: Path | None = None,
     seen: set[str] | None = None,
+    on_error: OnError = _ignore,
 ) -> Iterator[tuple[Path, str]]:
     """Every ``.py`` file named or found below the folders named, with its resolved path
     (as a string), each once.
@@ -39,7 +36,8 @@ def find_files(
     folder, default the current one); folders they exclude are not walked, and neither are
     hidden folders, ``__pycache__``, ``node_modules``, ``site-packages`` and virtual
     environments, unless named in `paths`. `seen` (resolved paths) lets several calls find
-    each file once overall.
+    each file once overall. A folder that cannot be read is passed to `on_error` and
+    skipped; a path of `paths` that cannot be looked at raises `OSError`.
     """
     path_filter = path_filter or PathFilter()
     folder = (folder or Path.cwd()).resolve()
@@ -58,7 +56,7 @@ def find_files(
                 seen.add(str(resolved))
                 yield path, str(resolved)
             continue
-        for name, key in _walk(str(path), str(resolved), relative, path_filter):
+        for name, key in _walk(str(path), str(resolved), relative, path_filter, on_error):
             if key not in seen:
                 seen.add(key)
                 yield Path(name), key
@@ -74,12 +72,16 @@ def relative_to(path: Path, folder: Path) -> str:
 
 
 def _walk(
-    root: str, resolved_root: str, relative_root: str, path_filter: PathFilter
+    root: str, resolved_root: str, relative_root: str, path_filter: PathFilter, on_error: OnError
 ) -> Iterator[tuple[str, str]]:
     """(path to show, resolved path) of every file to scan below `root`. Works on strings:
     on a tree of thousands of files `pathlib` objects are most of the cost of a walk."""
     prefix = "" if relative_root in ("", ".") else relative_root + "/"
-    for current, dirs, names in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        on_error(str(error.filename) if error.filename is not None else root, error)
+
+    for current, dirs, names in os.walk(root, onerror=unreadable):
         below = current[len(root) :].replace(os.sep, "/").lstrip("/")
         relative = prefix + below + "/" if below else prefix
         resolved = resolved_root + os.sep + below.replace("/", os.sep) if below else resolved_root
@@ -97,8 +99,32 @@ def _walk(
 
 
 def source_module(path: Path) -> str:
-    """How the generated module beside `path` imports it: relatively inside a package
-    (``.workers``), by its plain name otherwise (``workers``)."""
-    if (path.parent / "__init__.py").exists():
+    """How the generated module beside `path` imports it.
+
+    - A package's ``__init__.py`` is the package itself: ``.`` (``from . import Worker``).
+    - A module inside a package is imported relatively (``.workers``). A folder without
+      ``__init__.py`` inside a package is a namespace package, part of that package, so
+      its modules are imported relatively too.
+    - Otherwise the folder is taken for one on ``sys.path`` (a folder of scripts), and the
+      module is imported by its plain name (``workers``).
+    """
+    if path.name == "__init__.py":
+        return "."
+    if _in_package(path.parent):
         return f".{path.stem}"
     return path.stem
+
+
+def _in_package(folder: Path) -> bool:
+    """Whether `folder` is a package or a namespace package inside one: it or a folder
+    above it has an ``__init__.py``, and the folders between are valid package names."""
+    while True:
+        try:
+            if (folder / "__init__.py").exists():
+                return True
+        except OSError:  # a folder above that cannot be looked into
+            return False
+        parent = folder.parent
+        if parent == folder or not folder.name.isidentifier():
+            return False
+        folder = parent

@@ -24,6 +24,7 @@ class Message:
     class_name: str
     definitions: list[cst.FunctionDef]
     route: RouteSpec | None = None  # its ``@route(...)``, read in the first step
+    owner: cst.ClassDef | None = None  # the base it is inherited from; None: the class's own
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Draft:
     init: cst.FunctionDef | None
     messages: list[Message]
     generic: bool
+    init_owner: cst.ClassDef | None = None  # the base __init__ is inherited from, if any
 
     @property
     def name(self) -> str:

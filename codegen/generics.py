@@ -12,61 +12,72 @@ import libcst as cst
 from . import names
 from .drafts import Draft
 from .model import Generics, TypeParam
-from .scope import root_names
-from .spelling import SignatureScope, Spelling, unsupported_type_var
+from .reporter import Reporter
+from .scope import ModuleScope, root_names
+from .spelling import SignatureScope, Speller, unsupported_type_var
 from .syntax import base_name
 
-__all__ = ["GenericsReader"]
+__all__ = ["GenericsReader", "type_var_bases"]
 
 # Bases that declare a class's type variables, as in ``class Cache(Generic[K, V])``.
 _GENERIC_BASES = frozenset({"Generic", "Protocol"})
 
 
-class GenericsReader(Spelling):
-    """The part of the parse pass that reads type parameters."""
+def type_var_bases(node: cst.ClassDef, scope: ModuleScope) -> list[cst.Name]:
+    """The type variables of a class written without PEP 695: those listed in its
+    ``Generic[...]`` base, else the module's TypeVars that its bases mention."""
+    listed: list[cst.Name] = []
+    mentioned: list[cst.Name] = []
+    for base in node.bases:
+        value = base.value
+        if not isinstance(value, cst.Subscript):
+            continue
+        if base_name(value) in _GENERIC_BASES:
+            for element in value.slice:
+                index = element.slice
+                if isinstance(index, cst.Index) and isinstance(index.value, cst.Name):
+                    listed.append(index.value)
+        else:
+            for element in value.slice:
+                mentioned.extend(n for name, n in root_names(element) if name in scope.type_vars)
+    found = listed or mentioned
+    unique: dict[str, cst.Name] = {}
+    for name_node in found:
+        unique.setdefault(name_node.value, name_node)
+    return list(unique.values())
 
-    def _type_var_bases(self, node: cst.ClassDef) -> list[cst.Name]:
-        """The type variables of a class written without PEP 695: those listed in its
-        ``Generic[...]`` base, else the module's TypeVars that its bases mention."""
-        listed: list[cst.Name] = []
-        mentioned: list[cst.Name] = []
-        for base in node.bases:
-            value = base.value
-            if not isinstance(value, cst.Subscript):
-                continue
-            if base_name(value) in _GENERIC_BASES:
-                for element in value.slice:
-                    index = element.slice
-                    if isinstance(index, cst.Index) and isinstance(index.value, cst.Name):
-                        listed.append(index.value)
-            else:
-                for element in value.slice:
-                    mentioned.extend(
-                        n for name, n in root_names(element) if name in self.scope.type_vars
-                    )
-        found = listed or mentioned
-        unique: dict[str, cst.Name] = {}
-        for name_node in found:
-            unique.setdefault(name_node.value, name_node)
-        return list(unique.values())
 
-    def _class_type_params(self, node: cst.ClassDef, scope: SignatureScope) -> dict[str, TypeParam]:
+class GenericsReader:
+    """The part of the parse pass that reads type parameters (its second step)."""
+
+    def __init__(self, reporter: Reporter, speller: Speller) -> None:
+        self.reporter = reporter
+        self.speller = speller
+        self.scope = speller.scope
+        self.names = speller.names
+
+    def error(self, node: cst.CSTNode, message: str) -> None:
+        self.reporter.error(node, message)
+
+    def class_type_params(self, node: cst.ClassDef, scope: SignatureScope) -> dict[str, TypeParam]:
         """The class's type parameters, by their names in the source."""
         if node.type_parameters is not None:
             found = self._type_params(node.type_parameters, scope, method_level=False)
             return {p.name: p for p in found}
         type_vars: dict[str, TypeParam] = {}
-        for name_node in self._type_var_bases(node):
+        for name_node in type_var_bases(node, self.scope):
             name = name_node.value
             kind = self.scope.type_vars.get(name, "TypeVar")
             if kind != "TypeVar":
                 self.error(name_node, unsupported_type_var(name, kind, scope.cls))
                 continue
-            spelled = self._resolve(name, name_node, scope, runtime=True, shadowed=frozenset())
+            spelled = self.speller.resolve(
+                name, name_node, scope, runtime=True, shadowed=frozenset()
+            )
             type_vars[name] = TypeParam(spelled, spelled)
         return type_vars
 
-    def _uses_pep695(self, draft: Draft, type_var_class: bool) -> bool:
+    def uses_pep695(self, draft: Draft, type_var_class: bool) -> bool:
         """Whether the generated code declares type parameters the PEP 695 way: when the
         class or one of its methods does (the source then needs Python 3.12 anyway)."""
         if draft.node.type_parameters is not None:
@@ -99,17 +110,19 @@ class GenericsReader(Spelling):
             name = param.name.value
             declaration = name
             if param.bound is not None:
-                bound = self._render(param.bound, scope, runtime=False, annotation=True)
+                bound = self.speller.render(param.bound, scope, runtime=False, annotation=True)
                 declaration += f": {bound}"
             if type_param.default is not None:
-                default = self._render(type_param.default, scope, runtime=False, annotation=True)
+                default = self.speller.render(
+                    type_param.default, scope, runtime=False, annotation=True
+                )
                 declaration += f" = {default}"
             created = TypeParam(name, declaration, method_level)
             scope.type_params[name] = created
             found.append(created)
         return found
 
-    def _method_type_params(
+    def method_type_params(
         self, method: cst.FunctionDef, scope: SignatureScope, pep695: bool
     ) -> Generics:
         if method.type_parameters is None:
@@ -118,7 +131,7 @@ class GenericsReader(Spelling):
             tuple(self._type_params(method.type_parameters, scope, method_level=True)), True
         )
 
-    def _message_generics(
+    def message_generics(
         self,
         uses: list[str],
         scope: SignatureScope,
@@ -139,7 +152,7 @@ class GenericsReader(Spelling):
                     found.append(TypeParam(spelled, spelled, method_level=True))
         return Generics(tuple(found), pep695)
 
-    def _check_type_param_names(
+    def check_type_param_names(
         self, parameters: cst.TypeParameters, where: str, generated: set[str]
     ) -> None:
         for type_param in parameters.params:

@@ -33,6 +33,11 @@ class ParamKind(enum.Enum):
 
 
 _ANY = "_typing.Any"
+# ``A | B | ...`` is a chain of nested operators, and CPython's compiler recurses once per
+# operator: a union of a few thousand messages fails to compile (RecursionError). Longer
+# unions are written ``Union[A, B, ...]``, a flat list.
+_LONGEST_OPERATOR_UNION = 200
+_OWN_DEFAULT = "_actorgen.OWN_DEFAULT"
 
 
 @dataclass(frozen=True)
@@ -42,18 +47,23 @@ class Param:
     name: str
     kind: ParamKind
     annotation: str | None  # as the facade writes it; None when unannotated
-    default: str | None  # as the facade writes it; None when there is no default
+    default: str | None  # as the facade writes it; None when there is none to copy
     # The type of the message dataclass field, when it cannot be written as `field_type`
     # writes it: an earlier field of the dataclass is named like a type it uses
     # (``type: str, kind: type[Event]``: in a class body the field would shadow the
     # builtin, so the second field reads ``kind: _builtins.type[Event]``).
     field: str | None = None
+    # The default is the method's own (``into: list[int] = []``, see `defaults`): the
+    # facades say ``= _actorgen.OWN_DEFAULT`` and the method gets its own default object.
+    own_default: bool = False
 
     @property
     def declared(self) -> str:
         """The parameter in a `def` line: ``a: int = 3``, ``*args: str``, ``**kw: Any``."""
         star = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}.get(self.kind, "")
         text = f"{star}{self.name}: {self.annotation or _ANY}"
+        if self.own_default:
+            return f"{text} = {_OWN_DEFAULT}"
         return text if self.default is None else f"{text} = {self.default}"
 
     @property
@@ -70,7 +80,17 @@ class Param:
 
     def passed_from(self, source: str) -> str:
         """This argument in a call that takes it from ``{source}{name}``."""
+        return self._passed(f"{source}{self.name}")
+
+    def handed_to(self, method: str, source: str) -> str:
+        """This argument in the call of the user's `method` itself, which takes it from
+        ``{source}{name}``: there `OWN_DEFAULT` becomes the method's own default object."""
         value = f"{source}{self.name}"
+        if self.own_default:
+            value = f'_actorgen.or_own_default({value}, {method}, "{self.name}")'
+        return self._passed(value)
+
+    def _passed(self, value: str) -> str:
         if self.kind is ParamKind.VAR_POSITIONAL:
             return f"*{value}"
         if self.kind is ParamKind.VAR_KEYWORD:
@@ -96,6 +116,33 @@ def _signature(params: tuple[Param, ...]) -> str:
     if params and params[-1].kind is ParamKind.POSITIONAL_ONLY:
         parts.append("/")
     return ", ".join(parts)
+
+
+def _shape(params: tuple[Param, ...]) -> str:
+    """``a, b=, /, c, *args, d=, **kw``: parameters as the import-time freshness check
+    compares them (``actorgen.runtime._freshness.shape_of``): names, kinds and which
+    have a default, not types."""
+    parts: list[str] = []
+    for index, param in enumerate(params):
+        previous = params[index - 1].kind if index else None
+        if previous is ParamKind.POSITIONAL_ONLY and param.kind is not previous:
+            parts.append("/")
+        if param.kind is ParamKind.KEYWORD_ONLY and previous not in (
+            ParamKind.KEYWORD_ONLY,
+            ParamKind.VAR_POSITIONAL,
+        ):
+            parts.append("*")
+        star = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}.get(param.kind, "")
+        has_default = param.default is not None or param.own_default
+        parts.append(f"{star}{param.name}{'=' if has_default else ''}")
+    if params and params[-1].kind is ParamKind.POSITIONAL_ONLY:
+        parts.append("/")
+    return ", ".join(parts)
+
+
+def _with_reply(shape: str, is_ask: bool) -> str:
+    """A message's shape followed by ``-> ask`` or ``-> tell``."""
+    return f"{shape + ' ' if shape else ''}-> {'ask' if is_ask else 'tell'}"
 
 
 @dataclass(frozen=True)
@@ -233,6 +280,20 @@ class MessageSpec:
         return self.reply is not None
 
     @property
+    def uses_typing(self) -> bool:
+        """Whether this message's printed code names ``_typing``: ``overload`` and
+        ``cast(Any, ...)`` for overloads, ``cast`` for a deprecated method, ``Any`` for an
+        unannotated parameter or a method's own type parameter in the union, and
+        ``Generic`` for a generic dataclass of TypeVars."""
+        return (
+            bool(self.overloads)
+            or bool(self.facade.decorators)
+            or any(p.annotation is None for p in self.params)
+            or any(p.method_level for p in self.generics.params)
+            or (bool(self.generics.params) and not self.generics.pep695)
+        )
+
+    @property
     def class_header(self) -> str:
         return self.generics.header(self.class_name, ())
 
@@ -258,8 +319,9 @@ class MessageSpec:
     @property
     def cluster_doc(self) -> str:
         if self.route is None:
-            return (
-                self.doc or f"Send `{self.method}` to the cluster; the next free member handles it."
+            return self.doc or (
+                f"Send `{self.method}` to the cluster; one member handles it (the cluster's "
+                "strategy picks which)."
             )
         doc = self.doc or f"Send `{self.method}` to the cluster."
         return f"{doc}\n\n{self.route.note(self.is_ask)}"
@@ -295,6 +357,17 @@ class MessageSpec:
         return f"{self.class_name}({fields})"
 
     @property
+    def shape(self) -> str:
+        """The message as the import-time freshness check compares it: its parameters'
+        shape and whether it replies (``a, *, b= -> ask``). An overloaded message's
+        reply is not compared: the overloads decide it, and only the implementation
+        exists at run time."""
+        shape = _shape(self.params)
+        if self.overloads:
+            return shape
+        return _with_reply(shape, self.is_ask)
+
+    @property
     def dispatch_call(self) -> str:
         """The call of the user's method inside the dispatch function.
 
@@ -306,8 +379,9 @@ class MessageSpec:
         untyped = any(p.annotation is None for p in self.params)
         through_any = bool(self.overloads or self.facade.decorators) or untyped
         target = "_typing.cast(_typing.Any, instance)" if through_any else "instance"
-        args = ", ".join(p.passed_from("message.") for p in self.params)
-        return f"{target}.{self.method}({args})"
+        method = f"{target}.{self.method}"
+        args = ", ".join(p.handed_to(method, "message.") for p in self.params)
+        return f"{method}({args})"
 
 
 @dataclass(frozen=True)
@@ -326,8 +400,6 @@ class ProcessSpec:
     spawn_receiver: str  # ``cls``, unless __init__ has a parameter of that name
     spawn_make: str  # ``make``: the local function that makes a generic class's instance
     spawn_count: str  # ``n``, unless __init__ has a parameter of that name
-    spawn_loop: str  # ``_``, unless __init__ has a parameter of that name
-    range: str  # ``range``, or ``_builtins.range`` when a parameter is named ``range``
     generics: Generics = Generics()  # the class's type parameters
     init_generics: Generics = Generics()  # PEP 695 type parameters of __init__ itself
     # The private bases that hold `spawn` of a generic class, see `names.spawn_base_names`.
@@ -342,7 +414,16 @@ class ProcessSpec:
     @property
     def init_call(self) -> str:
         """``Worker(name, size=size)``: the constructor call inside `spawn`."""
-        return f"{self.spelling}({self.init_forward})"
+        arguments = ", ".join(p.handed_to(self._init, "") for p in self.init_params)
+        return f"{self.spelling}({arguments})"
+
+    @property
+    def _init(self) -> str:
+        """__init__ as `or_own_default` reads its defaults: through ``Any`` when it has
+        unannotated parameters, which strict type checkers would not let pass."""
+        if any(p.annotation is None for p in self.init_params):
+            return f"_typing.cast(_typing.Any, {self.spelling}).__init__"
+        return f"{self.spelling}.__init__"
 
     @property
     def instance_class(self) -> str:
@@ -401,8 +482,11 @@ class ProcessSpec:
 
     @property
     def union(self) -> str:
-        """The union of the message classes, wrapped one per line when it is long."""
+        """The union of the message classes, wrapped one per line when it is long, and
+        written ``Union[...]`` when it is too long for ``|`` (see `_LONGEST_OPERATOR_UNION`)."""
         members = [m.union_member for m in self.messages]
+        if len(members) > _LONGEST_OPERATOR_UNION:
+            return "_typing.Union[\n    " + ",\n    ".join(members) + ",\n]"
         line = " | ".join(members)
         if len(line) + len(self.message_union) <= 60:
             return line
@@ -474,11 +558,10 @@ class ProcessSpec:
 
     @property
     def cluster_spawn_members(self) -> str:
-        """The list of new members inside `XCluster.spawn`."""
-        return (
-            f"[{self.process}.spawn({self.init_forward}) "
-            f"for {self.spawn_loop} in {self.range}({self.spawn_count})]"
-        )
+        """The new members inside `XCluster.spawn`; `spawn_members` stops the ones it made
+        if a later one fails to start."""
+        spawn = f"{self.process}.spawn({self.init_forward})"
+        return f"_actorgen.spawn_members({self.spawn_count}, lambda: {spawn})"
 
     @property
     def process_doc(self) -> str:
@@ -489,13 +572,15 @@ class ProcessSpec:
     def cluster_doc(self) -> str:
         intro = (
             f"A cluster of `{self.name}` processes: each message is handled by exactly one\n"
-            "member, the next one that is free. Members stay directly addressable."
+            "member, picked by the cluster's strategy (by default the next free member).\n"
+            "Members stay directly addressable."
         )
         if self.routes:
             intro = (
                 f"A cluster of `{self.name}` processes: a message is handled by one member,\n"
-                "picked by the cluster's strategy, unless its method is routed otherwise\n"
-                "(its docstring says how). Members stay directly addressable."
+                "picked by the cluster's strategy (by default the next free member), unless\n"
+                "its method is routed otherwise (its docstring says how). Members stay\n"
+                "directly addressable."
             )
         return f"{intro}\n\n{self.doc}" if self.doc else intro
 
@@ -504,6 +589,29 @@ class ProcessSpec:
         """The entries of the cluster facade's ``_routes``, one per routed message, in
         method order (none: the facade has no ``_routes`` of its own)."""
         return tuple(f"{m.class_name}: {m.route.value}" for m in self.messages if m.route)
+
+    @property
+    def uses_typing(self) -> bool:
+        """Whether this class's printed code names ``_typing``: its messages', the
+        ``TypeAlias`` of a union not declared the PEP 695 way, a long ``Union``, ``Any``
+        for an unannotated parameter of ``__init__`` or a type parameter no message uses."""
+        used = {p.name for p in self.union_generics.params}
+        return (
+            any(m.uses_typing for m in self.messages)
+            or not self.generics.pep695
+            or len(self.messages) > _LONGEST_OPERATOR_UNION
+            or any(p.annotation is None for p in self.init_params)
+            or any(p.name not in used for p in self.generics.params)
+        )
+
+    @property
+    def shapes(self) -> tuple[tuple[str, str], ...]:
+        """What the generated module checks its class against when it is imported:
+        ``__init__``'s shape, then each message's (see `MessageSpec.shape`)."""
+        return (
+            ("__init__", _shape(self.init_params)),
+            *((m.method, m.shape) for m in self.messages),
+        )
 
     @property
     def exported(self) -> tuple[str, ...]:
@@ -585,6 +693,12 @@ class ModuleSpec:
         """``__all__``, sorted as isort and ruff sort it: classes first, then functions."""
         names = (name for p in self.processes for name in p.exported)
         return tuple(sorted(names, key=lambda name: (not name[:1].isupper(), name)))
+
+    @property
+    def uses_typing(self) -> bool:
+        """Whether the module imports ``typing as _typing``: strict pyright rejects an
+        unused import, and PEP 695 classes may need none of it."""
+        return bool(self.type_checking_imports) or any(p.uses_typing for p in self.processes)
 
     @property
     def import_lines(self) -> tuple[str, ...]:

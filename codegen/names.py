@@ -71,7 +71,7 @@ CLUSTER_ATTRIBUTES = frozenset({"_process_type", "_routes"})
 # Names the template itself uses at module level or in class bodies, besides the helper
 # modules: an imported name must not take them over.
 _TEMPLATE_NAMES = frozenset(
-    {"annotations", "dict", "int", "object", "range", "str", "tuple", *CLUSTER_ATTRIBUTES}
+    {"annotations", "dict", "int", "object", "str", "tuple", *CLUSTER_ATTRIBUTES}
 )
 
 

@@ -1,44 +1,45 @@
 """The LibCST pass: from one source file to a `ModuleSpec`, or diagnostics.
 
-Decorators are matched by qualified name (`decorators`). Positions come from LibCST's
-metadata, for diagnostics that point at the offending line.
+`analyze` builds the pass from parts, each passed what it needs, in the order they can
+exist:
 
-The pass runs in two steps. The first finds the async classes and their messages, which
-fixes every name the generated module defines; the second reads the signatures, now
-knowing which imported names must be aliased (`names.ModuleNames`), and copies each
-annotation and default with its names spelled as the generated module sees them.
+1. a `Reporter` of diagnostics (positions are resolved only when there is one to place);
+2. what the module binds: its import table (`imports`), which `Decorators` are matched
+   against, and its scope (`scope`: how the generated module gets each name);
+3. the first step, `classes.ClassFinder`, with a `routing.RouteReader`: the async
+   classes and their messages, which fixes every name the generated module defines;
+4. those names (`names.ModuleNames`: which imports must be aliased), then the second
+   step, `processes.ProcessReader`, with a `spelling.Speller` of annotations and defaults,
+   a `generics.GenericsReader` and a `signatures.SignatureReader`: the model of each
+   class, and the imports its spelled text needs.
 
-This module holds the pass's flow and its first step; `routing` reads ``@route`` and the
-options of ``@async_class(...)`` in the first step; the second step's parts live in
-`signatures` (parameters, replies, overloads), `generics` (type parameters) and
-`spelling` (annotations and defaults, names and imports), and `syntax` answers small
-questions about LibCST trees.
+`syntax` answers small questions about LibCST trees for all of them.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
 
-from . import names
-from .decorators import COPIED_DECORATORS, DECORATOR, DROPPED_DECORATORS, OVERLOAD, Decorators
+from .classes import ClassFinder
+from .config import DEFAULT_SUFFIX
+from .decorators import DECORATOR, Decorators
 from .diagnostics import Diagnostic
-from .drafts import Draft, Message
-from .model import Generics, ImportSpec, ModuleSpec, Param, ProcessSpec
+from .generics import GenericsReader
+from .imports import import_table
+from .inheritance import module_classes
+from .model import ImportSpec, ModuleSpec
 from .names import ModuleNames
+from .processes import ProcessReader
+from .reporter import Reporter
 from .routing import RouteReader
 from .scope import collect_scope
 from .signatures import SignatureReader
-from .spelling import SignatureScope
-from .syntax import BLOCKS, all_params, base_name, class_body_names, find_definitions, method_groups
+from .spelling import Speller
+from .syntax import all_params
 
 __all__ = ["DECORATOR", "analyze", "may_define_async_class"]
-
-# Bases that do not hand down an __init__ worth knowing about.
-_PLAIN_BASES = frozenset({"Generic", "Protocol", "object"})
 
 
 def may_define_async_class(text: str) -> bool:
@@ -46,312 +47,95 @@ def may_define_async_class(text: str) -> bool:
     return "async_class" in text
 
 
-def analyze(path: str, text: str, source_module: str) -> tuple[ModuleSpec | None, list[Diagnostic]]:
-    """Parse `text` (the file at `path`) into a model of its async classes.
+def analyze(
+    path: str, text: str, source_module: str, output_module: str | None = None
+) -> tuple[ModuleSpec | None, list[Diagnostic]]:
+    """Parse `text` (the file at `path`) into a model of its async classes; the generated
+    module is called `output_module` (by default the file's name with the default suffix).
 
     Returns ``(None, [])`` when the file has no async class, and ``(None, diagnostics)``
     when anything in it cannot be generated: a file is generated whole or not at all.
     """
+    python_error = _python_syntax_error(path, text)
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        return None, [_syntax_error(path, text, error)]
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    pass_ = _Pass(path, source_module, wrapper)
-    pass_.run()
-    if pass_.diagnostics:
-        return None, sorted(set(pass_.diagnostics))
-    if not pass_.processes:
+        return None, [_syntax_error(path, python_error, error)]
+    if output_module is None:
+        output_module = _file_name(path).removesuffix(".py") + DEFAULT_SUFFIX
+    reporter = Reporter(path, module)
+    decorators = Decorators(import_table(module))
+    scope = collect_scope(module, source_module)
+    finder = ClassFinder(
+        reporter,
+        decorators,
+        RouteReader(reporter, decorators),
+        scope,
+        module_classes(module),
+        source_module,
+    )
+    drafts = finder.drafts(module)
+    generated = finder.check_generated_names(drafts)
+    avoid = {
+        d.name
+        for d in drafts
+        if d.init is not None and d.name in {p.name.value for p in all_params(d.init)}
+    }
+    speller = Speller(
+        reporter, scope, ModuleNames(generated, scope.bindings, avoid), source_module, output_module
+    )
+    generics = GenericsReader(reporter, speller)
+    reader = ProcessReader(
+        reporter, speller, generics, SignatureReader(reporter, speller, generics, decorators)
+    )
+    # Even with errors, every class is read, so that all problems of a file are reported
+    # at once; a file with errors gets no output anyway.
+    processes = [reader.process(draft, generated) for draft in drafts]
+    if reporter.diagnostics:
+        return None, sorted(set(reporter.diagnostics))
+    if not processes:
         return None, []
     spec = ModuleSpec(
-        source_name=path.replace("\\", "/").rsplit("/", 1)[-1],
+        source_name=_file_name(path),
         source_module=source_module,
-        imports=_sorted(pass_.imports),
-        type_checking_imports=_sorted(pass_.type_checking_imports - pass_.imports),
-        processes=tuple(pass_.processes),
-        needs_builtins=pass_.needs_builtins,
+        imports=_sorted(speller.imports),
+        type_checking_imports=_sorted(speller.type_checking_imports - speller.imports),
+        processes=tuple(p for p in processes if p is not None),
+        needs_builtins=speller.needs_builtins,
     )
     return spec, []
+
+
+def _file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _sorted(imports: set[ImportSpec]) -> tuple[ImportSpec, ...]:
     return tuple(sorted(imports, key=lambda spec: spec.sort_key))
 
 
-def _syntax_error(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
-    """Python's own parser words syntax errors better than LibCST: ask it first."""
+def _python_syntax_error(path: str, text: str) -> SyntaxError | None:
+    """CPython's own parser, asked before LibCST's: it words syntax errors better, and on
+    code nested so deeply that LibCST's native parser would overflow its stack and kill
+    the process (LibCST issues 619, 1000), it gives up first, raising RecursionError or
+    MemoryError (which the caller turns into a diagnostic). It is some 20 times faster
+    than LibCST, and it may reject code that LibCST accepts: newer syntax than this
+    Python's, which the generated module may still use."""
     try:
         compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as python_error:
+    except SyntaxError as error:
+        return error
+    except (ValueError, OverflowError):  # a null byte, a literal too large
+        return None
+    return None
+
+
+def _syntax_error(
+    path: str, python_error: SyntaxError | None, error: cst.ParserSyntaxError
+) -> Diagnostic:
+    if python_error is not None:
         line = python_error.lineno or 1
         column = python_error.offset or 1
         return Diagnostic(path, line, column, f"syntax error: {python_error.msg}")
-    except (ValueError, OverflowError):
-        pass
     message = str(error).splitlines()[0]
     return Diagnostic(path, error.editor_line, error.editor_column, f"syntax error: {message}")
-
-
-@dataclass
-class _Pass(SignatureReader, RouteReader):
-    """One run of the pass over one module: its diagnostics and what it generates."""
-
-    path: str
-    source_module: str
-    wrapper: MetadataWrapper
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    processes: list[ProcessSpec] = field(default_factory=list)
-    imports: set[ImportSpec] = field(default_factory=set)
-    type_checking_imports: set[ImportSpec] = field(default_factory=set)
-    needs_builtins: bool = False
-
-    def run(self) -> None:
-        module = self.wrapper.module
-        self.positions = self.wrapper.resolve(PositionProvider)
-        self.decorators = Decorators(self.wrapper.resolve(QualifiedNameProvider))
-        self.scope = collect_scope(module, self.source_module)
-        drafts: list[Draft] = []
-        defined: dict[str, cst.ClassDef] = {}
-        for node, enclosing in find_definitions(module):
-            decorator = self._async_class_decorator(node)
-            if decorator is None:
-                continue
-            if not isinstance(node, cst.ClassDef):
-                self.error(
-                    decorator,
-                    f"@async_class applies to classes, not to function {node.name.value!r}",
-                )
-            elif isinstance(enclosing, cst.ClassDef | cst.FunctionDef):
-                self.error(
-                    node.name,
-                    f"async class {node.name.value!r} must be defined at module level "
-                    "so that the generated module can import it",
-                )
-            elif enclosing is not None:
-                self.error(
-                    node.name,
-                    f"async class {node.name.value!r} is defined inside "
-                    f"{BLOCKS[type(enclosing)]} block; the generated module imports it "
-                    "unconditionally, so define it at module level, outside any block",
-                )
-            elif node.name.value in defined:
-                first = self.positions[defined[node.name.value]].start.line
-                self.error(
-                    node.name,
-                    f"async class {node.name.value!r} is defined twice (first on line "
-                    f"{first}); give each async class its own name",
-                )
-            else:
-                defined[node.name.value] = node
-                drafts.append(self._draft(node, decorator))
-        generated = self._check_generated_names(drafts)
-        avoid = {
-            d.name
-            for d in drafts
-            if d.init is not None and d.name in {p.name.value for p in all_params(d.init)}
-        }
-        self.names = ModuleNames(generated, self.scope.bindings, avoid)
-        for draft in drafts:
-            self._process(draft, generated)
-
-    # -- step 1: classes, messages and the names generated for them -----------------------
-
-    def _async_class_decorator(self, node: cst.ClassDef | cst.FunctionDef) -> cst.Decorator | None:
-        for decorator in node.decorators:
-            target = decorator.decorator
-            if isinstance(target, cst.Call) and self.decorators.is_marker(target.func):
-                self._check_options(target)
-                return decorator
-            if self.decorators.is_marker(target):
-                return decorator
-        return None
-
-    def _draft(self, node: cst.ClassDef, decorator: cst.Decorator) -> Draft:
-        cls = node.name.value
-        errors_before = len(self.diagnostics)
-        if len(node.decorators) > 1:
-            self.error(
-                decorator,
-                f"async class {cls!r} has other decorators; @async_class must be its only one",
-            )
-        init: cst.FunctionDef | None = None
-        messages: list[Message] = []
-        by_class_name: dict[str, str] = {}
-        for name, definitions in method_groups(node):
-            not_message = self._not_message(name, definitions)
-            if not_message is not None:
-                self._reject_routes(f"{cls}.{name}", definitions, not_message)
-                if name == "__init__":
-                    init = definitions[-1]
-                continue
-            if not self._check_message(cls, name, definitions):
-                continue
-            class_name = names.message_class_name(cls, name)
-            if class_name in by_class_name:
-                self.error(
-                    definitions[0].name,
-                    f"messages {cls}.{by_class_name[class_name]} and {cls}.{name} would both "
-                    f"generate {class_name}; rename one",
-                )
-                continue
-            by_class_name[class_name] = name
-            route = self._route(f"{cls}.{name}", definitions)
-            messages.append(Message(name, class_name, definitions, route))
-        inherits = [b for b in node.bases if base_name(b.value) not in _PLAIN_BASES]
-        if init is None and inherits:
-            self.error(
-                node.name,
-                f"async class {cls!r} inherits __init__; define __init__ in the class "
-                "so that spawn() knows its parameters",
-            )
-        if not messages and len(self.diagnostics) == errors_before:
-            self.error(node.name, f"async class {cls!r} has no message methods (public methods)")
-        # Even with errors, the signatures are read next, so that all problems of a file
-        # are reported at once; a file with errors gets no output anyway.
-        generic = node.type_parameters is not None or bool(self._type_var_bases(node))
-        return Draft(node, init, messages, generic)
-
-    def _not_message(self, name: str, definitions: list[cst.FunctionDef]) -> str | None:
-        """Why method `name` is not a message (as "it is ..."), or None if it is one."""
-        if name.startswith("__") and name.endswith("__"):
-            return "is a special method"
-        if name.startswith("_"):
-            return "is private (its name starts with '_')"
-        for definition in definitions:
-            kind = self.decorators.not_message_kind(definition)
-            if kind is not None:
-                return f"is a {kind}"
-        return None
-
-    def _check_message(self, cls: str, name: str, definitions: list[cst.FunctionDef]) -> bool:
-        """Whether the definitions of message `cls.name` can be generated; if not, say why."""
-        where = f"{cls}.{name}"
-        *overloads, implementation = definitions
-        for definition in definitions:
-            if definition.asynchronous is not None:
-                self.error(
-                    definition.asynchronous,
-                    f"message {where} is 'async def'; messages run on threads, "
-                    "so write a plain 'def'",
-                )
-                return False
-        if name in names.RESERVED_MEMBERS:
-            self.error(
-                implementation.name,
-                f"message {where} has the name of a facade method "
-                f"({', '.join(sorted(names.RESERVED_MEMBERS))} are reserved); rename it",
-            )
-            return False
-        if self.decorators.is_overload(implementation):
-            self.error(
-                implementation.name,
-                f"overloaded message {where} has no implementation (a definition without "
-                "@overload after the overloads)",
-            )
-            return False
-        for overload in overloads:
-            if not self.decorators.is_overload(overload):
-                self.error(
-                    implementation.name,
-                    f"message {where} is defined more than once; only the last definition "
-                    "exists at run time, so remove the others (or mark them @overload)",
-                )
-                return False
-        for definition in definitions:
-            for decorator in definition.decorators:
-                if self.decorators.is_route(decorator):
-                    continue  # read by `_route`
-                kind = self.decorators.typing_decorator(decorator)
-                if kind in COPIED_DECORATORS or kind in DROPPED_DECORATORS:
-                    continue
-                if kind == OVERLOAD and definition is not implementation:
-                    continue
-                self.error(
-                    decorator,
-                    f"message {where} is decorated; a decorator can change what the method "
-                    "takes and returns, so messages may only be decorated with @route, "
-                    "@overload, @override, @final or @deprecated (call a decorated private "
-                    "method from a plain one)",
-                )
-                return False
-        return True
-
-    def _check_generated_names(self, drafts: list[Draft]) -> set[str]:
-        """Two async classes of one module must not generate the same public name."""
-        owners: dict[str, str] = {}
-        for draft in drafts:
-            for name, node in draft.generated().items():
-                if name in owners and owners[name] != draft.name:
-                    self.error(
-                        node,
-                        f"async classes {owners[name]} and {draft.name} would both generate "
-                        f"{name}; rename one of them (or the message)",
-                    )
-                owners.setdefault(name, draft.name)
-        return set(owners)
-
-    # -- step 2: signatures -----------------------------------------------------------------
-
-    def _process(self, draft: Draft, generated: set[str]) -> None:
-        node = draft.node
-        cls = draft.name
-        errors_before = len(self.diagnostics)
-        base = SignatureScope(
-            where=cls,
-            cls=cls,
-            class_body=frozenset(class_body_names(node)),
-            type_params={},
-            class_type_vars=frozenset(),
-        )
-        class_params = self._class_type_params(node, base)
-        if node.type_parameters is None:
-            base.class_type_vars = frozenset(class_params)
-        pep695 = self._uses_pep695(draft, bool(base.class_type_vars))
-        generics = Generics(tuple(class_params.values()), pep695)
-        spelling = self._class_reference(cls)
-
-        init_params: tuple[Param, ...] = ()
-        init_generics = Generics((), pep695)
-        if draft.init is not None:
-            scope = base.inner(f"{cls}.__init__")
-            init_generics = self._method_type_params(draft.init, scope, pep695)
-            init_params = self._params(draft.init, scope, message=False)
-        init_names = {p.name for p in init_params}
-
-        # A broadcast ask replies with a tuple; a message named `tuple` is a method of the
-        # cluster facade, which would hide the builtin there.
-        tuple_ = "tuple"
-        if "tuple" in {m.name for m in draft.messages}:
-            tuple_ = names.builtin_spelling("tuple")
-        messages = [self._message(m, base, pep695, class_params, tuple_) for m in draft.messages]
-        if tuple_ != "tuple" and any(m.cluster_facade != m.facade for m in messages):
-            self.needs_builtins = True
-        self._check_shadowing(draft, messages, generated)
-        if len(self.diagnostics) > errors_before:
-            return
-        count = names.unused_name("n", init_names)
-        range_ = "range"
-        if "range" in init_names:
-            range_ = names.builtin_spelling("range")
-            self.needs_builtins = True
-        self.processes.append(
-            ProcessSpec(
-                name=cls,
-                spelling=spelling,
-                doc=node.get_docstring(),
-                init_params=init_params,
-                messages=tuple(messages),
-                message_union=names.union_name(cls),
-                dispatch=names.dispatch_name(cls),
-                process=names.process_name(cls),
-                cluster=names.cluster_name(cls),
-                spawn_receiver=names.receiver_name("cls", init_names),
-                spawn_make=names.unused_name("make", init_names),
-                spawn_count=count,
-                spawn_loop=names.unused_name("_", {*init_names, count}),
-                range=range_,
-                generics=generics,
-                init_generics=init_generics,
-                spawn_bases=names.spawn_base_names(cls) if draft.generic else None,
-            )
-        )

@@ -16,18 +16,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import header
 from .analysis import Analysis, Job, analyze_all
 from .cache import Cache, digest
-from .config import DEFAULT_SUFFIX, Config, check_patterns, check_suffix, load_config
+from .config import (
+    DEFAULT_SUFFIX,
+    Config,
+    Overrides,
+    UnreadableConfig,
+    check_overrides,
+    load_config,
+)
 from .diagnostics import Diagnostic
 from .discover import find_files, relative_to, source_module
-from .render import HEADER_PREFIX
 from .sources import SourceError, decode, may_mention_decorator
 from .write import is_generated
 
 __all__ = ["DEFAULT_SUFFIX", "Output", "Plan", "output_path", "plan"]
-
-_HEADER = HEADER_PREFIX.encode()
 
 
 @dataclass(frozen=True)
@@ -81,15 +86,10 @@ def plan(
     as `multiprocessing` does: a script that asks for them needs an
     ``if __name__ == "__main__":`` guard.
 
-    Raises `config.ConfigError` for unusable settings.
+    Raises `config.ConfigError` for unusable settings. What cannot be read (a path, a
+    folder, a ``pyproject.toml``) is a diagnostic, and the run goes on without it.
     """
-    scan = _Scan(
-        (
-            None if suffix is None else check_suffix(suffix),
-            None if include is None else check_patterns(tuple(include)),
-            check_patterns(tuple(exclude)),
-        )
-    )
+    scan = _Scan(check_overrides(suffix, include, exclude))
     for root in paths:
         scan.root(root)
     scan.sources_of_generated_files()
@@ -144,7 +144,7 @@ class _Scan:
     """Finding and reading the files of one run: which are generated, which may define
     async classes."""
 
-    overrides: tuple[str | None, tuple[str, ...] | None, tuple[str, ...]]
+    overrides: Overrides
     result: Plan = field(default_factory=Plan)
     seen: set[str] = field(default_factory=set)  # resolved paths of every file found
     candidates: list[_Candidate] = field(default_factory=list)
@@ -153,15 +153,37 @@ class _Scan:
     configs: dict[Path, Config] = field(default_factory=dict)  # by folder
 
     def config(self, path: Path) -> Config:
-        folder = (path if path.is_dir() else path.parent).resolve()
+        """The settings for `path`; raises `UnreadableConfig` if they cannot be read."""
+        try:
+            folder = (path if path.is_dir() else path.parent).resolve()
+        except OSError as error:
+            raise UnreadableConfig(path, error) from None
         if folder not in self.configs:
             self.configs[folder] = load_config(folder)
         return self.configs[folder].overridden(*self.overrides)
 
     def root(self, root: Path) -> None:
-        config = self.config(root)
-        for path, key in find_files([root], config.path_filter, config.folder, self.seen):
-            self.file(path, key, config.suffix)
+        """Scan one path of the command line. What cannot be read (the path, a folder
+        below it, its settings) is a diagnostic of its own: the rest is still scanned,
+        and the run fails, so that ``--check`` never passes over what it could not see."""
+        try:
+            config = self.config(root)
+            found = find_files(
+                [root], config.path_filter, config.folder, self.seen, self.unreadable_folder
+            )
+            for path, key in found:
+                self.file(path, key, config.suffix)
+        except UnreadableConfig as error:
+            self.unreadable(str(error.path), error.reason)
+        except OSError as error:
+            self.unreadable(str(root), error.strerror or str(error))
+
+    def unreadable(self, path: str, reason: str, note: str = "") -> None:
+        self.result.diagnostics.append(Diagnostic(path, 1, 1, f"cannot read: {reason}{note}"))
+
+    def unreadable_folder(self, path: str, error: OSError) -> None:
+        note = "; nothing below it is scanned"
+        self.unreadable(path, error.strerror or str(error), note)
 
     def sources_of_generated_files(self) -> None:
         """A generated file named without its source (pre-commit passes just the files
@@ -171,7 +193,11 @@ class _Scan:
             source_key = os.path.join(os.path.dirname(key), source_name)
             if source_key in self.seen or not source.is_file():
                 continue
-            config = self.config(source)
+            try:
+                config = self.config(source)
+            except UnreadableConfig as error:
+                self.unreadable(str(error.path), error.reason)
+                continue
             if config.path_filter.includes_file(relative_to(Path(source_key), config.folder)):
                 self.seen.add(source_key)
                 self.file(source, source_key, config.suffix)
@@ -181,13 +207,11 @@ class _Scan:
             with open(path, "rb") as stream:
                 data = stream.read()
         except OSError as error:
-            self.result.diagnostics.append(
-                Diagnostic(str(path), 1, 1, f"cannot read: {error.strerror or error}")
-            )
+            self.unreadable(str(path), error.strerror or str(error))
             self.failed.add(key)
             return
-        if data.startswith(_HEADER):
-            self.generated.append((path, key, _source_name(data)))
+        if header.is_header(data):
+            self.generated.append((path, key, header.source_name(data)))
             return
         self.result.scanned += 1
         if not may_mention_decorator(data):
@@ -198,7 +222,7 @@ class _Scan:
             self.result.diagnostics.append(error.diagnostic)
             self.failed.add(key)
             return
-        job = Job(str(path), text, source_module(path))
+        job = Job(str(path), text, source_module(path), output_path(path, suffix).stem)
         self.candidates.append(_Candidate(path, key, digest(data), job, suffix))
 
 
@@ -206,8 +230,7 @@ def _analyze(
     candidates: list[_Candidate], cache: Cache | None, jobs: int | None, result: Plan
 ) -> list[Analysis]:
     analyses: list[Analysis | None] = [
-        cache.get(c.key, c.job.path, c.job.source_module, c.sha) if cache else None
-        for c in candidates
+        cache.get(c.key, c.job.path, c.job.modules, c.sha) if cache else None for c in candidates
     ]
     misses = [i for i, analysis in enumerate(analyses) if analysis is None]
     result.parsed = len(misses)
@@ -217,12 +240,7 @@ def _analyze(
         analyses[i] = analysis
         if cache is not None:
             c = candidates[i]
-            cache.put(c.key, c.job.path, c.job.source_module, c.sha, analysis)
+            cache.put(c.key, c.job.path, c.job.modules, c.sha, analysis)
     if cache is not None:
         cache.save()
     return [a for a in analyses if a is not None]
-
-
-def _source_name(data: bytes) -> str:
-    first = data.split(b"\n", 1)[0][len(_HEADER) :].decode("utf-8", errors="replace")
-    return first.split(". Do not edit", 1)[0].strip()

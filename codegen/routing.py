@@ -20,8 +20,9 @@ from collections.abc import Sequence
 import libcst as cst
 
 from .decorators import ROUTE_STRATEGIES, Decorators
-from .model import RouteSpec
-from .spelling import Spelling
+from .model import ParamKind, RouteSpec
+from .reporter import Reporter
+from .syntax import receiver_and_parameters
 
 __all__ = ["RouteReader"]
 
@@ -49,12 +50,18 @@ def _string(node: cst.BaseExpression) -> str | None:
     return None
 
 
-class RouteReader(Spelling):
-    """The part of the parse pass that reads ``@route`` and ``@async_class`` options."""
+class RouteReader:
+    """The part of the parse pass that reads ``@route`` and ``@async_class`` options: it
+    needs only to recognise decorators and to report."""
 
-    decorators: Decorators
+    def __init__(self, reporter: Reporter, decorators: Decorators) -> None:
+        self.reporter = reporter
+        self.decorators = decorators
 
-    def _check_options(self, call: cst.Call) -> None:
+    def error(self, node: cst.CSTNode, message: str) -> None:
+        self.reporter.error(node, message)
+
+    def check_options(self, call: cst.Call) -> None:
         """``@async_class(...)`` takes keyword arguments only."""
         for arg in call.args:
             if arg.star:
@@ -70,14 +77,14 @@ class RouteReader(Spelling):
                     "a positional argument is not an option",
                 )
 
-    def _reject_routes(self, where: str, definitions: list[cst.FunctionDef], why: str) -> None:
+    def reject_routes(self, where: str, definitions: list[cst.FunctionDef], why: str) -> None:
         """Report each ``@route`` on method `where`, which is not a message (`why`)."""
         for definition in definitions:
             for decorator in definition.decorators:
                 if self.decorators.is_route(decorator):
                     self.error(decorator, f"@route applies to messages, and {where} {why}")
 
-    def _route(self, where: str, definitions: list[cst.FunctionDef]) -> RouteSpec | None:
+    def route(self, where: str, definitions: list[cst.FunctionDef]) -> RouteSpec | None:
         """The route of message `where` (its definitions, overloads first), if it has one
         that can be generated; else None, after reporting what is wrong with it."""
         *_, implementation = definitions
@@ -167,22 +174,21 @@ class RouteReader(Spelling):
     ) -> RouteSpec | None:
         """``@route(key=...)``: the key must be one parameter of the message, whose value
         the cluster facade passes on."""
-        params = method.params
-        positional = [*params.posonly_params, *params.params]
-        candidates = [p.name.value for p in (*positional[1:], *params.kwonly_params)]
+        receiver, params = receiver_and_parameters(method)
+        stars = {
+            param.name.value: "*" if kind is ParamKind.VAR_POSITIONAL else "**"
+            for param, kind in params
+            if kind in (ParamKind.VAR_POSITIONAL, ParamKind.VAR_KEYWORD)
+        }
+        candidates = [p.name.value for p, _ in params if p.name.value not in stars]
         has = (
             f"its parameters are {_listing(candidates)}"
             if candidates
             else "it has no parameter to route by"
         )
-        stars = {
-            param.name.value: star
-            for param, star in ((params.star_arg, "*"), (params.star_kwarg, "**"))
-            if isinstance(param, cst.Param)
-        }
         if key in candidates:
             return RouteSpec(_KEY, key)
-        if positional and key == positional[0].name.value:
+        if receiver is not None and key == receiver.name.value:
             self.error(
                 at, f"@route key {key!r} names the receiver of {where}, not a parameter; {has}"
             )

@@ -23,6 +23,7 @@ import libcst as cst
 
 from .model import ImportSpec
 from .names import BUILTINS
+from .syntax import parameters
 
 __all__ = ["BUILTINS", "TYPE_VAR_KINDS", "Binding", "ModuleScope", "collect_scope", "root_names"]
 
@@ -157,7 +158,7 @@ def root_names(node: cst.CSTNode) -> Iterator[tuple[str, cst.Name]]:
     elif isinstance(node, cst.Attribute | cst.Arg):
         yield from root_names(node.value)
     elif isinstance(node, cst.Lambda):
-        bound = {p.name.value for p in _lambda_params(node.params)}
+        bound = {p.name.value for p, _ in parameters(node.params)}
         for name, at in root_names(node.body):
             if name not in bound:
                 yield name, at
@@ -174,16 +175,6 @@ def root_names(node: cst.CSTNode) -> Iterator[tuple[str, cst.Name]]:
     else:
         for child in node.children:
             yield from root_names(child)
-
-
-def _lambda_params(params: cst.Parameters) -> Iterator[cst.Param]:
-    yield from params.posonly_params
-    yield from params.params
-    yield from params.kwonly_params
-    if isinstance(params.star_arg, cst.Param):
-        yield params.star_arg
-    if params.star_kwarg is not None:
-        yield params.star_kwarg
 
 
 def _is_type_checking(test: cst.BaseExpression) -> bool:

@@ -8,25 +8,42 @@ replies with one future per member.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from . import names
 from .decorators import COPIED_DECORATORS, Decorators
+from .defaults import is_copied_default
 from .drafts import Draft, Message
 from .generics import GenericsReader
 from .model import MessageSpec, Param, ParamKind, Signature, TypeParam
-from .spelling import SignatureScope
-from .syntax import all_params, unquote
+from .reporter import Reporter
+from .spelling import SignatureScope, Speller
+from .syntax import all_params, receiver_and_parameters, unquote
 
 __all__ = ["SignatureReader"]
 
 
-class SignatureReader(GenericsReader):
-    """The part of the parse pass that reads signatures."""
+class SignatureReader:
+    """The part of the parse pass that reads signatures (its second step)."""
 
-    decorators: Decorators
+    def __init__(
+        self,
+        reporter: Reporter,
+        speller: Speller,
+        generics: GenericsReader,
+        decorators: Decorators,
+    ) -> None:
+        self.reporter = reporter
+        self.speller = speller
+        self.generics = generics
+        self.decorators = decorators
 
-    def _message(
+    def error(self, node: cst.CSTNode, message: str) -> None:
+        self.reporter.error(node, message)
+
+    def message(
         self,
         message: Message,
         base: SignatureScope,
@@ -42,16 +59,16 @@ class SignatureReader(GenericsReader):
             "self", {p.name.value for d in message.definitions for p in all_params(d)[1:]}
         )
         scope = base.inner(where)
-        method_generics = self._method_type_params(implementation, scope, pep695)
-        params = self._params(implementation, scope, message=True)
+        method_generics = self.generics.method_type_params(implementation, scope, pep695)
+        params = self.params(implementation, scope, message=True)
         field_uses = list(scope.uses)
         reply = self._reply(implementation, scope)
         overload_signatures: list[Signature] = []
         replies: list[str | None] = []
         for overload in overloads:
             overload_scope = base.inner(where)
-            overload_generics = self._method_type_params(overload, overload_scope, pep695)
-            overload_params = self._params(overload, overload_scope, message=False)
+            overload_generics = self.generics.method_type_params(overload, overload_scope, pep695)
+            overload_params = self.params(overload, overload_scope, message=False)
             overload_reply = self._reply(overload, overload_scope)
             replies.append(overload_reply)
             overload_signatures.append(
@@ -100,56 +117,45 @@ class SignatureReader(GenericsReader):
             cluster_facade=cluster_facade,
             overloads=tuple(overload_signatures),
             cluster_overloads=tuple(cluster_overloads),
-            generics=self._message_generics(field_uses, scope, pep695, class_params),
+            generics=self.generics.message_generics(field_uses, scope, pep695, class_params),
             route=message.route,
         )
 
     def _copied_decorators(self, method: cst.FunctionDef, scope: SignatureScope) -> tuple[str, ...]:
         return tuple(
-            self._render(d.decorator, scope, runtime=True, annotation=False)
+            self.speller.render(d.decorator, scope, runtime=True, annotation=False)
             for d in method.decorators
             if self.decorators.typing_decorator(d) in COPIED_DECORATORS
         )
 
-    def _params(
+    def params(
         self, method: cst.FunctionDef, scope: SignatureScope, *, message: bool
     ) -> tuple[Param, ...]:
         """The parameters after the receiver. For a message, each also gets its field
         annotation: the dataclass spells a type differently when an earlier field has
         its name (in a class body the field would shadow it)."""
-        params = method.params
-        positional = [*params.posonly_params, *params.params]
-        if not positional:
+        receiver, kinds = receiver_and_parameters(method)
+        if receiver is None:
             self.error(method.name, f"{scope.where} has no 'self' parameter")
             return ()
-        kinds: list[tuple[cst.Param, ParamKind]] = []
-        for index, param in enumerate(positional[1:], start=1):
-            kind = (
-                ParamKind.POSITIONAL_ONLY
-                if index < len(params.posonly_params)
-                else ParamKind.POSITIONAL_OR_KEYWORD
-            )
-            kinds.append((param, kind))
-        if isinstance(params.star_arg, cst.Param):
-            kinds.append((params.star_arg, ParamKind.VAR_POSITIONAL))
-        kinds.extend((param, ParamKind.KEYWORD_ONLY) for param in params.kwonly_params)
-        if params.star_kwarg is not None:
-            kinds.append((params.star_kwarg, ParamKind.VAR_KEYWORD))
         result: list[Param] = []
         earlier: set[str] = set()
         for param, kind in kinds:
             annotation = None
             if param.annotation is not None:
                 expression = param.annotation.annotation
-                annotation = self._render(expression, scope, runtime=False, annotation=True)
+                annotation = self.speller.render(expression, scope, runtime=False, annotation=True)
             default = None
-            if param.default is not None:
-                default = self._render(param.default, scope.inner(), runtime=True, annotation=False)
-            created = Param(param.name.value, kind, annotation, default)
+            own_default = param.default is not None and not is_copied_default(param.default)
+            if param.default is not None and not own_default:
+                default = self.speller.render(
+                    param.default, scope.inner(), runtime=True, annotation=False
+                )
+            created = Param(param.name.value, kind, annotation, default, own_default=own_default)
             if message and earlier:
                 field = self._field_type(created, param, scope, frozenset(earlier))
                 if field != created.field_type:
-                    created = Param(created.name, kind, annotation, default, field)
+                    created = replace(created, field=field)
             earlier.add(param.name.value)
             result.append(created)
         return tuple(result)
@@ -161,7 +167,7 @@ class SignatureReader(GenericsReader):
         `shadowed` spelled another way."""
         annotation = "_typing.Any"
         if param.annotation is not None:
-            annotation = self._render(
+            annotation = self.speller.render(
                 param.annotation.annotation,
                 scope.inner(),
                 runtime=False,
@@ -169,10 +175,10 @@ class SignatureReader(GenericsReader):
                 shadowed=shadowed,
             )
         if created.kind is ParamKind.VAR_POSITIONAL:
-            return f"{self._builtin('tuple', shadowed)}[{annotation}, ...]"
+            return f"{self.speller.builtin('tuple', shadowed)}[{annotation}, ...]"
         if created.kind is ParamKind.VAR_KEYWORD:
-            mapping = self._builtin("dict", shadowed)
-            return f"{mapping}[{self._builtin('str', shadowed)}, {annotation}]"
+            mapping = self.speller.builtin("dict", shadowed)
+            return f"{mapping}[{self.speller.builtin('str', shadowed)}, {annotation}]"
         return annotation
 
     def _reply(self, method: cst.FunctionDef, scope: SignatureScope) -> str | None:
@@ -182,9 +188,9 @@ class SignatureReader(GenericsReader):
         unquoted = unquote(expression)
         if isinstance(unquoted, cst.Name) and unquoted.value == "None":
             return None
-        return self._render(expression, scope.inner(), runtime=False, annotation=True)
+        return self.speller.render(expression, scope.inner(), runtime=False, annotation=True)
 
-    def _check_shadowing(
+    def check_shadowing(
         self, draft: Draft, messages: list[MessageSpec], generated: set[str]
     ) -> None:
         """A parameter must not hide a name that the generated method's body uses.
@@ -212,6 +218,6 @@ class SignatureReader(GenericsReader):
                         "generated code uses; rename it",
                     )
             if method.type_parameters is not None:
-                self._check_type_param_names(method.type_parameters, where, generated)
+                self.generics.check_type_param_names(method.type_parameters, where, generated)
         if draft.node.type_parameters is not None:
-            self._check_type_param_names(draft.node.type_parameters, cls, generated)
+            self.generics.check_type_param_names(draft.node.type_parameters, cls, generated)

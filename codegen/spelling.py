@@ -4,25 +4,23 @@ Each name a signature starts from is resolved (a type parameter, a name of the c
 body, an import of the source module, a builtin), made available in the generated module
 (an import, aliased by `names.ModuleNames` where a generated name would hide it) and
 spelled as the generated module binds it. String forward references lose their quotes.
-`Spelling` is the part of the parse pass that does this, and that reports diagnostics.
+`Speller` is the part of the parse pass that does this.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 from . import names
-from .diagnostics import Diagnostic
 from .model import ImportSpec, TypeParam
 from .names import BUILTINS, ModuleNames
+from .reporter import Reporter
 from .scope import Binding, ModuleScope, root_names
 from .syntax import code, forward_references, parse_forward, unquote, walk
 
-__all__ = ["SignatureScope", "Spelling", "unsupported_type_var"]
+__all__ = ["SignatureScope", "Speller", "unsupported_type_var"]
 
 
 @dataclass
@@ -46,26 +44,32 @@ class SignatureScope:
         )
 
 
-class Spelling:
-    """The pass's state that spelling a signature reads and adds to, and its diagnostics."""
+class Speller:
+    """Spells the annotations and defaults of one generated module, and gathers the
+    imports the spelled text needs. Made once the names of the generated module are known
+    (`names`), so it exists only for the pass's second step."""
 
-    path: str
-    source_module: str
-    diagnostics: list[Diagnostic]
-    imports: set[ImportSpec]
-    type_checking_imports: set[ImportSpec]
-    needs_builtins: bool
-    positions: Mapping[cst.CSTNode, CodeRange]
-    scope: ModuleScope
-    names: ModuleNames
+    def __init__(
+        self,
+        reporter: Reporter,
+        scope: ModuleScope,
+        names: ModuleNames,
+        source_module: str,
+        output_module: str,
+    ) -> None:
+        self.reporter = reporter
+        self.scope = scope
+        self.names = names
+        self.source_module = source_module
+        self.output_module = output_module  # the generated module's own name
+        self.imports: set[ImportSpec] = set()  # needed at run time
+        self.type_checking_imports: set[ImportSpec] = set()
+        self.needs_builtins = False  # some builtin is spelled ``_builtins.name``
 
     def error(self, node: cst.CSTNode, message: str) -> None:
-        where: CodeRange = self.positions[node]
-        self.diagnostics.append(
-            Diagnostic(self.path, where.start.line, where.start.column + 1, message)
-        )
+        self.reporter.error(node, message)
 
-    def _render(
+    def render(
         self,
         expression: cst.BaseExpression,
         scope: SignatureScope,
@@ -82,7 +86,7 @@ class Spelling:
         if annotation:
             unquoted = unquote(expression)
             if unquoted is not expression:
-                return self._render(
+                return self.render(
                     unquoted,
                     scope,
                     runtime=runtime,
@@ -93,7 +97,7 @@ class Spelling:
             self._check_self(expression, scope, at)
         roots = {id(node): name for name, node in root_names(expression)}
         forwards = {id(s): s for s in forward_references(expression)} if annotation else {}
-        pass_ = self
+        speller = self
 
         class Respell(cst.CSTTransformer):
             def leave_Name(
@@ -103,7 +107,7 @@ class Spelling:
                 if name is None:
                     return updated_node
                 position = at if at is not None else original_node
-                spelled = pass_._resolve(name, position, scope, runtime, shadowed)
+                spelled = speller.resolve(name, position, scope, runtime, shadowed)
                 return updated_node if spelled == name else cst.parse_expression(spelled)
 
             def leave_SimpleString(
@@ -113,12 +117,12 @@ class Spelling:
                     return updated_node
                 parsed = parse_forward(original_node)
                 if parsed is None:
-                    pass_.error(
+                    speller.error(
                         at or original_node,
                         f"cannot read the string annotation {original_node.value} in {scope.where}",
                     )
                     return updated_node
-                text = pass_._render(
+                text = speller.render(
                     parsed,
                     scope,
                     runtime=runtime,
@@ -149,7 +153,7 @@ class Spelling:
                 )
                 return
 
-    def _resolve(
+    def resolve(
         self,
         name: str,
         at: cst.CSTNode,
@@ -163,8 +167,12 @@ class Spelling:
             scope.uses.append(name)
             return name
         if name in scope.class_body:
-            return f"{self._class_reference(scope.cls, shadowed)}.{name}"
+            return f"{self.class_reference(scope.cls, shadowed)}.{name}"
         binding = self.scope.bindings.get(name)
+        if not runtime and name in self.names.generated and self._own(binding):
+            # A handle of this very module (``-> "InboxProcess"``, perhaps imported from it
+            # under TYPE_CHECKING): the generated module defines it, so it is spelled as is.
+            return name
         if binding is None:
             if name not in BUILTINS:
                 hint = ""
@@ -202,18 +210,28 @@ class Spelling:
         self._import(name, binding, spelled)
         return spelled
 
+    def _own(self, binding: Binding | None) -> bool:
+        """Whether `binding` is no binding at all (a name only a string annotation names)
+        or an import from the generated module itself."""
+        if binding is None:
+            return True
+        return all(
+            spec.name is not None and spec.module.rsplit(".", 1)[-1] == self.output_module
+            for spec in binding.imports
+        )
+
     def _import(self, name: str, binding: Binding, spelled: str) -> None:
         target = self.type_checking_imports if binding.type_checking_only else self.imports
         for spec in binding.imports:
             target.add(spec if spelled == name else _aliased(spec, name, spelled))
 
-    def _class_reference(self, cls: str, shadowed: frozenset[str] = frozenset()) -> str:
+    def class_reference(self, cls: str, shadowed: frozenset[str] = frozenset()) -> str:
         """The async class `cls` as the generated module spells it, imported from the source."""
         spelled = self.names.alias(cls) if cls in shadowed else self.names.spelling(cls)
         self.imports.add(ImportSpec(self.source_module, cls, spelled))
         return spelled
 
-    def _builtin(self, name: str, shadowed: frozenset[str]) -> str:
+    def builtin(self, name: str, shadowed: frozenset[str]) -> str:
         if name not in shadowed:
             return name
         self.needs_builtins = True

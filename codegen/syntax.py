@@ -11,6 +11,8 @@ from collections.abc import Iterator, Sequence
 
 import libcst as cst
 
+from .model import ParamKind
+
 __all__ = [
     "BLOCKS",
     "all_params",
@@ -20,11 +22,14 @@ __all__ = [
     "find_definitions",
     "forward_references",
     "method_groups",
+    "parameters",
     "parse_forward",
+    "receiver_and_parameters",
     "unquote",
     "walk",
 ]
 
+_POSITIONAL = frozenset({ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD})
 # Subscripts whose string arguments are values, not forward references.
 _LITERAL_SUBSCRIPTS = frozenset({"Literal"})
 # Statements whose body may or may not run, as the diagnostics name them.
@@ -39,15 +44,32 @@ BLOCKS: dict[type[cst.CSTNode], str] = {
 }
 
 
-def all_params(method: cst.FunctionDef) -> list[cst.Param]:
-    params = method.params
-    found = [*params.posonly_params, *params.params]
+def parameters(params: cst.Parameters) -> list[tuple[cst.Param, ParamKind]]:
+    """Every parameter of a ``def`` or a ``lambda`` with its kind, in order: the one
+    place that walks LibCST's five lists of parameters."""
+    found = [(p, ParamKind.POSITIONAL_ONLY) for p in params.posonly_params]
+    found += [(p, ParamKind.POSITIONAL_OR_KEYWORD) for p in params.params]
     if isinstance(params.star_arg, cst.Param):
-        found.append(params.star_arg)
-    found.extend(params.kwonly_params)
+        found.append((params.star_arg, ParamKind.VAR_POSITIONAL))
+    found += [(p, ParamKind.KEYWORD_ONLY) for p in params.kwonly_params]
     if params.star_kwarg is not None:
-        found.append(params.star_kwarg)
+        found.append((params.star_kwarg, ParamKind.VAR_KEYWORD))
     return found
+
+
+def receiver_and_parameters(
+    method: cst.FunctionDef,
+) -> tuple[cst.Param | None, list[tuple[cst.Param, ParamKind]]]:
+    """A method's receiver (its first positional parameter, None if it has none) and the
+    parameters after it, with their kinds."""
+    found = parameters(method.params)
+    if found and found[0][1] in _POSITIONAL:
+        return found[0][0], found[1:]
+    return None, found
+
+
+def all_params(method: cst.FunctionDef) -> list[cst.Param]:
+    return [param for param, _ in parameters(method.params)]
 
 
 def base_name(expression: cst.BaseExpression) -> str:
@@ -66,29 +88,56 @@ def find_definitions(
     module: cst.Module,
 ) -> Iterator[tuple[cst.ClassDef | cst.FunctionDef, cst.CSTNode | None]]:
     """Every class and function in the module, with the innermost class or function
-    around it, else the innermost block (``if``, ``try``, ...) around it, else None."""
+    around it, else the innermost block (``if``, ``try``, ...) around it, else None.
+
+    Only statements are walked: a definition is always a statement, and walking every
+    expression of a big module costs more than parsing it.
+    """
     found: list[tuple[cst.ClassDef | cst.FunctionDef, cst.CSTNode | None]] = []
 
-    class Finder(cst.CSTVisitor):
-        def __init__(self) -> None:
-            super().__init__()
-            self.stack: list[cst.CSTNode] = []
+    def walk(
+        statements: Sequence[cst.CSTNode],
+        definition: cst.CSTNode | None,
+        block: cst.CSTNode | None,
+    ) -> None:
+        for statement in statements:
+            if isinstance(statement, _DEFINITIONS):
+                found.append((statement, definition or block))
+                walk(_statements(statement.body), statement, block)
+            elif type(statement) in BLOCKS:
+                for inner, innermost in _clauses(statement):
+                    walk(inner, definition, innermost)
 
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, cst.ClassDef | cst.FunctionDef):
-                definitions = [n for n in self.stack if isinstance(n, _DEFINITIONS)]
-                blocks = definitions or self.stack
-                found.append((node, blocks[-1] if blocks else None))
-            if isinstance(node, _DEFINITIONS) or type(node) in BLOCKS:
-                self.stack.append(node)
-            return True
-
-        def on_leave(self, original_node: cst.CSTNode) -> None:
-            if self.stack and self.stack[-1] is original_node:
-                self.stack.pop()
-
-    module.visit(Finder())
+    walk(module.body, None, None)
     return iter(found)
+
+
+def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    return suite.body if isinstance(suite, cst.IndentedBlock) else ()
+
+
+def _clauses(
+    statement: cst.CSTNode,
+) -> Iterator[tuple[Sequence[cst.CSTNode], cst.CSTNode]]:
+    """The statement lists of a block statement, each with the innermost block around
+    it: the statement itself, or an ``elif`` for what is under it."""
+    if isinstance(statement, cst.Match):
+        for case in statement.cases:
+            yield _statements(case.body), statement
+        return
+    body = getattr(statement, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        yield _statements(body), statement
+    for handler in getattr(statement, "handlers", ()):
+        yield _statements(handler.body), statement
+    orelse = getattr(statement, "orelse", None)
+    if isinstance(orelse, cst.If):
+        yield from _clauses(orelse)
+    elif isinstance(orelse, cst.Else):
+        yield _statements(orelse.body), statement
+    finalbody = getattr(statement, "finalbody", None)
+    if isinstance(finalbody, cst.Finally):
+        yield _statements(finalbody.body), statement
 
 
 def method_groups(node: cst.ClassDef) -> list[tuple[str, list[cst.FunctionDef]]]:

@@ -51,6 +51,7 @@ class Summary:
     seconds: float
     written: int = 0
     removed: int = 0
+    failed: int = 0  # outputs that could not be written (or removed): errors, not unchanged
     out_of_date: int | None = None  # set by --check and --diff
 
 
@@ -133,9 +134,12 @@ class Printer:
         if self.quiet:
             return
         if s.out_of_date is None:
-            status = f"{s.written} written, {s.generated - s.written} unchanged"
+            unchanged = s.generated - s.written - s.failed
+            status = f"{s.written} written, {unchanged} unchanged"
             if s.removed:
                 status += f", {s.removed} removed"
+            if s.failed:
+                status += ", " + self._paint(f"{s.failed} failed", _BOLD, _RED, err=True)
         elif s.out_of_date:
             status = self._paint(f"{s.out_of_date} file(s) out of date", _YELLOW, err=True)
         else:

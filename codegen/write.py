@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .render import HEADER_PREFIX
+from .header import is_header
 
 __all__ = ["is_generated", "unified_diff", "write_atomic"]
 
@@ -16,7 +16,7 @@ def is_generated(path: Path) -> bool:
     """True if the file at `path` starts with actorgen's header."""
     try:
         with path.open("r", encoding="utf-8", errors="replace") as stream:
-            return stream.readline().startswith(HEADER_PREFIX)
+            return is_header(stream.readline())
     except OSError:
         return False
 

@@ -15,9 +15,13 @@ Public names::
     Strategy                    how a cluster routes messages without a @route
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
     ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
+    StaleModuleWarning          a generated module no longer matches its source
 
 Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process`,
-`spawn_members` and `assert_never`. This package imports nothing outside the standard library.
+`spawn_members`, `assert_never`, `OWN_DEFAULT` with `or_own_default` (a default a
+message must not share: the method's own applies), and `warn_if_stale`, which warns with a
+`StaleModuleWarning` when a generated module no longer matches its source. This package
+imports nothing outside the standard library.
 """
 
 from ._cluster import Strategy as Strategy
@@ -25,12 +29,16 @@ from ._compat import assert_never as assert_never
 from ._control import add_member as add_member
 from ._control import remove_member as remove_member
 from ._control import stop_process as stop_process
+from ._defaults import OWN_DEFAULT as OWN_DEFAULT
+from ._defaults import or_own_default as or_own_default
 from ._errors import ActorgenError as ActorgenError
 from ._errors import NoMembers as NoMembers
 from ._errors import ProcessStopped as ProcessStopped
 from ._errors import QueueFull as QueueFull
 from ._errors import RuntimeStopped as RuntimeStopped
 from ._errors import UsageError as UsageError
+from ._freshness import StaleModuleWarning as StaleModuleWarning
+from ._freshness import warn_if_stale as warn_if_stale
 from ._future import Future as Future
 from ._handles import ClusterHandle as ClusterHandle
 from ._handles import ProcessHandle as ProcessHandle
@@ -55,6 +63,7 @@ from ._stats import process_stats as process_stats
 from ._stats import runtime_stats as runtime_stats
 
 __all__ = [
+    "OWN_DEFAULT",
     "ActorgenError",
     "ClusterHandle",
     "ClusterStats",
@@ -70,6 +79,7 @@ __all__ = [
     "Runtime",
     "RuntimeStats",
     "RuntimeStopped",
+    "StaleModuleWarning",
     "Strategy",
     "Supervision",
     "UsageError",
@@ -81,6 +91,7 @@ __all__ = [
     "default_runtime",
     "log_failure",
     "new_process",
+    "or_own_default",
     "process_stats",
     "remove_member",
     "route",
@@ -88,4 +99,5 @@ __all__ = [
     "spawn_members",
     "spawn_options",
     "stop_process",
+    "warn_if_stale",
 ]

@@ -121,11 +121,12 @@ BAD_INPUTS = {
         HEADER + "@async_class\nclass W:\n    def foo(self, WFooMessage: int) -> None: ...\n",
         "6:19: error: parameter 'WFooMessage' of W.foo would shadow a name the generated code uses",
     ),
-    "inherited __init__": (
-        HEADER
-        + "class Base:\n    def __init__(self, x: int) -> None: ...\n"
-        + "@async_class\nclass W(Base):\n    def foo(self) -> None: ...\n",
-        "7:7: error: async class 'W' inherits __init__",
+    "a base from another module": (
+        HEADER + "from json import JSONEncoder\n"
+        "@async_class\nclass W(JSONEncoder):\n    def foo(self) -> None: ...\n",
+        "6:9: error: 'W' inherits from JSONEncoder, which is not a class defined at module "
+        "level in this module: the generator cannot see which messages it would inherit; "
+        "define the base here or the messages in the class",
     ),
 }
 

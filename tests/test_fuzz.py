@@ -4,8 +4,9 @@ Hypothesis writes source modules with random async classes: random class, method
 parameter names (mixed with awkward ones such as ``type``, ``self``, ``cls``, ``n``,
 ``range`` or ``message``), every parameter kind, annotations (builtins, imported and
 module-level types, forward references, a type variable) or none, defaults that name
-module constants, tells and asks, generic and plain classes, messages with and without
-``@route`` (every strategy, and keys taken from random parameters). For each module:
+module constants and mutable ones (``[]``, ``dict()``: the method's own), tells and asks,
+generic and plain classes, messages with and without ``@route`` (every strategy, and keys
+taken from random parameters). For each module:
 
 - the generator reports no diagnostic, and its output compiles;
 - every message, sent with sample arguments to a process and to a cluster, reaches the
@@ -61,8 +62,8 @@ TYPES = [
     Type("bytes", "b''", "b'x'"),
     Type("int | None", "None", "3"),
     Type("Optional[str]", "None", "'o'"),
-    Type("list[int]", None, "[1, 2]", hashable=False),
-    Type("dict[str, int]", None, "{'a': 1}", hashable=False),
+    Type("list[int]", "[]", "[1, 2]", hashable=False),
+    Type("dict[str, int]", "dict()", "{'a': 1}", hashable=False),
     Type("tuple[int, ...]", "()", "(1, 2)"),
     Type("Point", "ORIGIN", "Point(1, 2)"),
     Type("'Point'", "ORIGIN", "Point(3, 4)"),
@@ -315,6 +316,8 @@ def test_random_async_classes_generate_working_well_typed_modules(
         assert diagnostics == [], f"{diagnostics}\n{text}"
         assert spec is not None
         output = render(spec)
+        # The model says whether the code it prints names `_typing`; the text must agree.
+        assert spec.uses_typing == ("_typing." in output), output
         compile(output, f"{package}/mod_actors.py", "exec")
         target = folder / "mod_actors.py"
         target.write_text(output)

@@ -30,17 +30,24 @@ def test_the_generator_benchmark_runs_on_a_tiny_tree(tmp_path: Path) -> None:
             "0,2",
             "--repeat",
             "1",
+            "--sizes",
+            "0.01",
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)
+    *rows, size = json.loads(done.stdout)
     assert [(r["tree"], r["async_classes"], r["generated"]) for r in rows] == [
         ("tiny", 0, 0),
         ("tiny+2", 2, 2),
     ]
-    documented = set(re.findall(r"^``(\w+)``\s", SCRIPT.read_text(), re.MULTILINE))
+    text = SCRIPT.read_text()
+    documented = set(re.findall(r"^``(\w+)``\s", text, re.MULTILINE))
     assert all(set(row) == documented for row in rows)
     assert all(row["naive_parse_s"] is not None for row in rows)
+    assert [r["analysed"] for r in rows] == [0, 2]
+    assert rows[1]["serial_over_parse"] is not None
+    assert set(size) == set(re.findall(r"^  ``(\w+)``\s", text, re.MULTILINE))
+    assert size["tree"] == "module of 0.01 MB" and size["analysis_s"] > 0

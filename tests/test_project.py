@@ -44,6 +44,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "Failure",
         "Future",
         "NoMembers",
+        "OWN_DEFAULT",
         "ProcessHandle",
         "ProcessOptions",
         "ProcessStats",
@@ -53,6 +54,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "Runtime",
         "RuntimeStats",
         "RuntimeStopped",
+        "StaleModuleWarning",
         "Strategy",
         "Supervision",
         "UsageError",
@@ -64,6 +66,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "default_runtime",
         "log_failure",
         "new_process",
+        "or_own_default",
         "process_stats",
         "remove_member",
         "route",
@@ -71,6 +74,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "spawn_members",
         "spawn_options",
         "stop_process",
+        "warn_if_stale",
     ]
     for name in actorgen.runtime.__all__:
         value = getattr(actorgen.runtime, name)

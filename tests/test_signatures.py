@@ -210,7 +210,7 @@ def test_receivers_and_locals_step_aside_for_parameters() -> None:
     )
     assert "def spawn(_cls, cls: str, n: int, range: int) -> WProcess:" in text
     assert "def spawn(_cls, n_: int, /, cls: str, n: int, range: int) -> WCluster:" in text
-    assert "for _ in _builtins.range(n_)" in text
+    assert "_actorgen.spawn_members(n_, lambda: WProcess.spawn(cls, n, range))" in text
     assert "def foo(_self, self: int) -> None:" in text
 
 
@@ -368,6 +368,225 @@ def test_colliding_names_run(golden: Loader) -> None:
         assert process.message(self=5).result() == 5
         facades.ShardProcessProcess.spawn(user.ShardProcess()).ping()
         cluster.join()
+
+
+def test_inherited_messages_run_on_the_class_that_inherits_them(golden: Loader) -> None:
+    facades = golden("inheritance", "counters_actors")
+    with Runtime(threads=2):
+        counter = facades.CounterProcess.spawn(5)
+        assert counter.add().result() == 6
+        assert counter.add(4).result() == 10
+        assert counter.name().result() == "Counter"
+        assert counter.total_of(2).result() == 20
+        counter.reset()  # the nearest definition: Named.reset
+        assert counter.total_of(1).result() == -1
+        cluster = facades.CounterCluster.spawn(2, start=1)
+        cluster.reset()  # routed to every member, as Named.reset says
+        cluster.join()
+        assert [m.total_of(1).result() for m in cluster.members] == [-1, -1]
+
+
+def test_messages_take_and_return_handles_of_their_own_module(golden: Loader) -> None:
+    facades = golden("handles", "inbox_actors")
+    with Runtime(threads=2):
+        inbox = facades.InboxProcess.spawn()
+        child = inbox.child().result()
+        assert isinstance(child, facades.InboxProcess)
+        inbox.forward(child, "hello")
+        cluster = facades.InboxCluster.spawn(1, parent=inbox)
+        inbox.spread(cluster, "all")
+        routed = facades.RouterProcess.spawn().route(child, "again").result()
+        assert routed is child
+        cluster.join()
+        assert child.texts().result() == ["hello", "again"]
+        assert [m.texts().result() for m in cluster.members] == [["all"]]
+
+
+INHERITANCE_REJECTED = {
+    "an imported base": (
+        HEADER + "from json import JSONEncoder\n@async_class\nclass W(JSONEncoder):\n"
+        "    def foo(self) -> None: ...\n",
+        "mod.py:4:9: error: 'W' inherits from JSONEncoder, which is not a class defined at "
+        "module level",
+    ),
+    "a base defined in a block": (
+        HEADER + "import sys\nif sys:\n    class Base:\n        def bar(self) -> None: ...\n"
+        "@async_class\nclass W(Base):\n    def foo(self) -> None: ...\n",
+        "mod.py:7:9: error: 'W' inherits from Base, which is not a class defined at module level",
+    ),
+    "a generic base": (
+        HEADER + "from typing import Generic, TypeVar\nT = TypeVar('T')\n"
+        "class Base(Generic[T]):\n    def get(self) -> T: ...\n"
+        "@async_class\nclass W(Base[int]):\n    def foo(self) -> None: ...\n",
+        "mod.py:7:9: error: 'W' inherits from a generic class (Base[...])",
+    ),
+    "a decorated inherited method": (
+        HEADER + "import functools\nclass Base:\n    @functools.cache\n"
+        "    def bar(self) -> int: ...\n@async_class\nclass W(Base):\n"
+        "    def foo(self) -> None: ...\n",
+        "mod.py:4:5: error: message Base.bar is decorated",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INHERITANCE_REJECTED))
+def test_a_base_whose_messages_cannot_be_generated_gets_a_diagnostic(case: str) -> None:
+    source, expected = INHERITANCE_REJECTED[case]
+    assert any(d.startswith(expected) for d in diagnostics(source)), diagnostics(source)
+
+
+def test_plain_bases_bring_no_messages() -> None:
+    text = generated(
+        HEADER + "from abc import ABC\nfrom typing import Protocol\n"
+        "@async_class\nclass W(ABC, object):\n    def foo(self) -> None: ...\n"
+    )
+    assert "WFooMessage" in text
+
+
+# -- defaults and shared objects ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("default", "copied"),
+    [
+        ("None", True),
+        ("LIMIT", True),
+        ("Color.RED", True),
+        ("-1", True),
+        ("60 * 60", True),
+        ("'a' 'b'", True),
+        ("b''", True),
+        ("...", True),
+        ("()", True),
+        ("(1, 'x', LIMIT)", True),
+        ("f'{LIMIT}s'", True),
+        ("[]", False),
+        ("{}", False),
+        ("{1}", False),
+        ("[i for i in range(3)]", False),
+        ("set()", False),
+        ("dict(a=1)", False),
+        ("lambda: 0", False),
+        ("TABLE['a']", False),
+        ("BASE + EXTRA", False),
+        ("(1, [])", False),
+        ("f'{make()}'", False),
+    ],
+)
+def test_only_defaults_that_evaluate_to_the_same_object_are_copied(
+    default: str, copied: bool
+) -> None:
+    text = generated(
+        f"""
+        from actorgen.runtime import async_class
+        from .defs import BASE, EXTRA, LIMIT, TABLE, Color, make
+
+        @async_class
+        class W:
+            def put(self, a: object = {default}) -> None: ...
+        """
+    )
+    facade_line = next(line for line in text.splitlines() if "def put(" in line)
+    assert ("_actorgen.OWN_DEFAULT" not in facade_line) is copied, facade_line
+    if copied:
+        assert f"= {default}" in facade_line
+
+
+def test_the_handler_gets_the_methods_own_default_object_never_the_facades(
+    golden: Loader,
+) -> None:
+    from actorgen.runtime import OWN_DEFAULT
+
+    user = golden("signatures", "bags")
+    facades = golden("signatures", "bags_actors")
+    for facade in (facades.BagProcess, facades.BagCluster):
+        # The facades hold no list, dict or set of their own to put into messages.
+        into = inspect.signature(facade.add).parameters["into"]
+        assert into.default is OWN_DEFAULT
+    own_into = user.Bag.add.__defaults__[0]
+    own_counts = user.Bag.count.__defaults__[0]
+    own_table = user.Bag.order.__kwdefaults__["table"]
+    own_seed, own_tags = user.Bag.__init__.__defaults__[0], user.Bag.__init__.__kwdefaults__["tags"]
+    with Runtime(threads=2):
+        bag = facades.BagProcess.spawn()
+        assert bag.add(1).result() is own_into
+        assert bag.add(2).result() is own_into
+        assert own_into == [1, 2]  # what two direct calls leave in the method's default
+        assert bag.count("a", {}, "b").result() == {"a": 1, "b": 1}
+        assert bag.count("c").result() is own_counts
+        assert bag.order().result() == 1
+        assert own_table == {"0": user.LIMIT}
+        assert bag.squares().result() == 3 * 6
+        bag.untyped()
+        seed, tags = bag.contents().result()
+        assert seed is own_seed and tags is own_tags
+        cluster = facades.BagCluster.spawn(2)
+        assert {id(s) for m in cluster.members for s in m.contents().result()} == {
+            id(own_seed),
+            id(own_tags),
+        }
+    assert user.Bag.untyped.__defaults__[0] == [1]
+
+
+def test_an_argument_passed_explicitly_reaches_the_handler_instead_of_the_default(
+    golden: Loader,
+) -> None:
+    user = golden("signatures", "bags")
+    facades = golden("signatures", "bags_actors")
+    with Runtime(threads=2):
+        bag = facades.BagProcess.spawn([7], tags={"t"})
+        mine = [5]
+        assert bag.add(1, mine).result() is mine
+        assert bag.add(2).result() == [2]  # the default, untouched by the call before
+        assert mine == [5, 1]
+        counts = {"x": 1}
+        assert facades.BagCluster.spawn(1).count("x", counts).result() is counts
+        assert counts == {"x": 2}
+        assert bag.contents().result() == ([7], {"t"})
+    assert user.Bag.add.__defaults__[0] == [2]
+
+
+def test_a_message_carries_the_senders_objects_by_reference(tmp_path: Path) -> None:
+    """Nothing is copied on the way (as with queue.Queue): a sender that mutates an object
+    after sending it changes what the handler sees."""
+    import threading
+
+    (tmp_path / "holder.py").write_text(
+        textwrap.dedent(
+            """
+            import threading
+            from actorgen.runtime import async_class
+
+            @async_class
+            class Holder:
+                def wait(self, gate: threading.Event) -> None:
+                    gate.wait(10)
+
+                def snapshot(self, items: list[int]) -> list[int]:
+                    return list(items)
+            """
+        )
+    )
+    result = plan([tmp_path / "holder.py"])
+    assert result.diagnostics == []
+    (output,) = result.outputs
+    output.target.write_text(output.text)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        facades = importlib.import_module("holder_actors")
+        with Runtime(threads=2):
+            holder = facades.HolderProcess.spawn()
+            gate = threading.Event()
+            holder.wait(gate)  # the process is busy until the gate opens
+            items = [1]
+            seen = holder.snapshot(items)
+            items.append(2)  # after sending, before the handler runs
+            gate.set()
+            assert seen.result() == [1, 2]
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("holder", "holder_actors"):
+            sys.modules.pop(name, None)
 
 
 def test_every_golden_case_is_generated_without_diagnostics(tmp_path: Path) -> None:

@@ -113,7 +113,8 @@ class WorkerProcess(_actorgen.ProcessHandle):
 
 class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     """A cluster of `Worker` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Keeps the workload's counters.
     """
@@ -124,7 +125,7 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> WorkerCluster:
         """Start `n` processes that each own a new `Worker()`, as a cluster."""
-        return cls([WorkerProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: WorkerProcess.spawn()))
 
     def foo(self, a: int) -> None:
         """Add `a` to this worker's counter (a tell)."""
@@ -141,3 +142,16 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     def snapshot(self) -> _actorgen.Future[Totals]:
         """This worker's counters (an ask; also tells the sender its earlier mail is done)."""
         return self._core.ask(WorkerSnapshotMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Worker,
+    {
+        "__init__": "",
+        "foo": "a -> tell",
+        "bar": "b -> ask",
+        "job": "d -> tell",
+        "snapshot": "-> ask",
+    },
+)

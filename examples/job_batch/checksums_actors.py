@@ -83,7 +83,8 @@ class ChecksumWorkerProcess(_actorgen.ProcessHandle):
 
 class ChecksumWorkerCluster(_actorgen.ClusterHandle[ChecksumWorkerProcess]):
     """A cluster of `ChecksumWorker` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Fetches blobs from the object store and computes their SHA-256.
 
@@ -97,7 +98,7 @@ class ChecksumWorkerCluster(_actorgen.ClusterHandle[ChecksumWorkerProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str) -> ChecksumWorkerCluster:
         """Start `n` processes that each own a new `ChecksumWorker(name)`, as a cluster."""
-        return cls([ChecksumWorkerProcess.spawn(name) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: ChecksumWorkerProcess.spawn(name)))
 
     def checksum(self, blob: BlobRef) -> _actorgen.Future[Checksum]:
         """Download `blob` and return its SHA-256 (an ask: the reply is a `Checksum`)."""
@@ -106,3 +107,14 @@ class ChecksumWorkerCluster(_actorgen.ClusterHandle[ChecksumWorkerProcess]):
     def report(self) -> _actorgen.Future[WorkerReport]:
         """Return this worker's counters (an ask)."""
         return self._core.ask(ChecksumWorkerReportMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    ChecksumWorker,
+    {
+        "__init__": "name",
+        "checksum": "blob -> ask",
+        "report": "-> ask",
+    },
+)

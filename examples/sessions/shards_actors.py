@@ -157,8 +157,9 @@ class SessionShardProcess(_actorgen.ProcessHandle):
 
 class SessionShardCluster(_actorgen.ClusterHandle[SessionShardProcess]):
     """A cluster of `SessionShard` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     Holds the sessions of the users whose key it owns in the cluster.
     """
@@ -176,7 +177,7 @@ class SessionShardCluster(_actorgen.ClusterHandle[SessionShardProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str) -> SessionShardCluster:
         """Start `n` processes that each own a new `SessionShard(name)`, as a cluster."""
-        return cls([SessionShardProcess.spawn(name) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: SessionShardProcess.spawn(name)))
 
     def visit(self, user: str, page: str) -> None:
         """Record that `user` visited `page`.
@@ -221,3 +222,19 @@ class SessionShardCluster(_actorgen.ClusterHandle[SessionShardProcess]):
         per member, in member order.
         """
         return self._core.ask_broadcast(SessionShardSizeMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    SessionShard,
+    {
+        "__init__": "name",
+        "visit": "user, page -> tell",
+        "history": "user -> ask",
+        "adopt": "user, pages -> tell",
+        "owner": "user -> ask",
+        "release": "user -> ask",
+        "hand_over": "-> ask",
+        "size": "-> ask",
+    },
+)

@@ -10,6 +10,7 @@ from actorgen.runtime import (
     UsageError,
     cluster_stats,
     process_stats,
+    runtime_stats,
     spawn_options,
     stop_process,
 )
@@ -56,8 +57,12 @@ def test_braces_in_a_name_number_the_processes_of_a_cluster(runtime: Runtime) ->
 def test_a_cluster_spawn_that_fails_half_way_stops_the_members_it_made(runtime: Runtime) -> None:
     with spawn_options(name="dup"), pytest.raises(UsageError):
         WorkerCluster.spawn(3, "w")  # the second member cannot have the same name
+    assert runtime_stats().processes == 0 and runtime_stats().stopped == 1
+    with pytest.raises(ValueError, match="refused to start"):
+        WorkerCluster.spawn(3, "w", fail=True)  # every __init__ raises: nothing is left
+    assert runtime_stats().processes == 0
     with spawn_options(name="dup"):
-        WorkerProcess.spawn("w")  # so the first one was stopped, and its name is free
+        WorkerProcess.spawn("w")  # the first one was stopped: its name is free again
 
 
 def test_clusters_can_be_named_and_errors_call_them_clusters() -> None:

@@ -20,3 +20,16 @@ def use() -> None:
     assert_type(cluster.get_item(), Future[float])
     cluster.untyped(object())
     cluster.ping()
+
+
+def use_bags() -> None:
+    from app.bags_actors import BagCluster, BagProcess
+
+    bag = BagProcess.spawn()
+    BagCluster.spawn(2, [1], tags={"a"})
+    assert_type(bag.add(1), Future[list[int]])
+    assert_type(bag.add(1, [2]), Future[list[int]])
+    assert_type(bag.count("a", {}, "b", "c"), Future[dict[str, int]])
+    assert_type(bag.order(limit=3), Future[int])
+    assert_type(bag.squares(scale=1), Future[int])
+    bag.untyped()

@@ -75,7 +75,8 @@ class CounterProcess(_actorgen.ProcessHandle):
 
 class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     """A cluster of `Counter` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -84,12 +85,23 @@ class CounterCluster(_actorgen.ClusterHandle[CounterProcess]):
     @classmethod
     def spawn(cls, n_: int, /, n: int = 0) -> CounterCluster:
         """Start `n_` processes that each own a new `Counter(n)`, as a cluster."""
-        return cls([CounterProcess.spawn(n) for _ in range(n_)])
+        return cls(_actorgen.spawn_members(n_, lambda: CounterProcess.spawn(n)))
 
     def increment(self, by: int = 1) -> _actorgen.Future[int]:
-        """Send `increment` to the cluster; the next free member handles it."""
+        """Send `increment` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(CounterIncrementMessage(by))
 
     def reset(self) -> None:
-        """Send `reset` to the cluster; the next free member handles it."""
+        """Send `reset` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(CounterResetMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Counter,
+    {
+        "__init__": "n=",
+        "increment": "by= -> ask",
+        "reset": "-> tell",
+    },
+)

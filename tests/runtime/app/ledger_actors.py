@@ -122,7 +122,8 @@ class LedgerProcess(_actorgen.ProcessHandle):
 
 class LedgerCluster(_actorgen.ClusterHandle[LedgerProcess]):
     """A cluster of `Ledger` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Writes each message it handles into a journal; fails the ones marked `fail`.
     """
@@ -133,7 +134,7 @@ class LedgerCluster(_actorgen.ClusterHandle[LedgerProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str, journal: Journal) -> LedgerCluster:
         """Start `n` processes that each own a new `Ledger(name, journal)`, as a cluster."""
-        return cls([LedgerProcess.spawn(name, journal) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: LedgerProcess.spawn(name, journal)))
 
     def note(self, id: int, fail: bool) -> None:
         """A tell: record `id`; raise `LedgerError(id)` if `fail`."""
@@ -150,3 +151,16 @@ class LedgerCluster(_actorgen.ClusterHandle[LedgerProcess]):
     def hold(self, id: int, gate: threading.Event) -> None:
         """A tell that records `id`, then keeps the process busy until `gate` is set."""
         self._core.tell(LedgerHoldMessage(id, gate))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Ledger,
+    {
+        "__init__": "name, journal",
+        "note": "id, fail -> tell",
+        "echo": "id, fail -> ask",
+        "rest": "id, seconds -> tell",
+        "hold": "id, gate -> tell",
+    },
+)

@@ -114,7 +114,8 @@ class RecorderProcess(_actorgen.ProcessHandle):
 
 class RecorderCluster(_actorgen.ClusterHandle[RecorderProcess]):
     """A cluster of `Recorder` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Records each message it handles; `delay` is how long each `note` takes.
     """
@@ -125,7 +126,7 @@ class RecorderCluster(_actorgen.ClusterHandle[RecorderProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str, journal: Journal, delay: float = 0.0) -> RecorderCluster:
         """Start `n` processes that each own a new `Recorder(name, journal, delay)`, as a cluster."""
-        return cls([RecorderProcess.spawn(name, journal, delay) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: RecorderProcess.spawn(name, journal, delay)))
 
     def note(self, item: object) -> None:
         """Record `item` (a tell), then spend `delay` seconds on it."""
@@ -142,3 +143,16 @@ class RecorderCluster(_actorgen.ClusterHandle[RecorderProcess]):
     def whoami(self) -> _actorgen.Future[str]:
         """Reply with the name given at spawn."""
         return self._core.ask(RecorderWhoamiMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Recorder,
+    {
+        "__init__": "name, journal, delay=",
+        "note": "item -> tell",
+        "note_and_reply": "item -> ask",
+        "hold": "gate -> ask",
+        "whoami": "-> ask",
+    },
+)

@@ -182,8 +182,9 @@ class ShardProcess(_actorgen.ProcessHandle):
 
 class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     """A cluster of `Shard` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     Remembers what it saw, per user; names itself in replies.
     """
@@ -203,7 +204,7 @@ class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str) -> ShardCluster:
         """Start `n` processes that each own a new `Shard(name)`, as a cluster."""
-        return cls([ShardProcess.spawn(name) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: ShardProcess.spawn(name)))
 
     def visit(self, user: str, page: str) -> None:
         """Record that `user` saw `page` (key affinity on `user`).
@@ -262,3 +263,21 @@ class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this handler."""
         return self._core.ask(ShardCallMessage(fn))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shard,
+    {
+        "__init__": "name",
+        "visit": "user, page -> tell",
+        "owner": "user -> ask",
+        "pages": "user -> ask",
+        "reload": "-> tell",
+        "name_of": "-> ask",
+        "next_name": "-> ask",
+        "any_name": "-> ask",
+        "default_name": "-> ask",
+        "call": "fn -> ask",
+    },
+)

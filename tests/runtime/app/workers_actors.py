@@ -175,7 +175,8 @@ class WorkerProcess(_actorgen.ProcessHandle):
 
 class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     """A cluster of `Worker` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Keeps a running total; can fail on purpose, or run a function as a handler.
     """
@@ -186,7 +187,7 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str, fail: bool = False) -> WorkerCluster:
         """Start `n` processes that each own a new `Worker(name, fail)`, as a cluster."""
-        return cls([WorkerProcess.spawn(name, fail) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: WorkerProcess.spawn(name, fail)))
 
     def foo(self, a: int) -> None:
         """Add `a` to the total (a tell)."""
@@ -219,3 +220,20 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     def call(self, fn: Callable[[], object]) -> _actorgen.Future[object]:
         """Run `fn` as this process's handler and reply with what it returns."""
         return self._core.ask(WorkerCallMessage(fn))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Worker,
+    {
+        "__init__": "name, fail=",
+        "foo": "a -> tell",
+        "bar": "b -> ask",
+        "sleep": "seconds -> ask",
+        "thread_name": "-> ask",
+        "fail": "text -> tell",
+        "explode": "text -> ask",
+        "do": "fn -> tell",
+        "call": "fn -> ask",
+    },
+)

@@ -80,7 +80,8 @@ class WorkerProcess(_actorgen.ProcessHandle):
 
 class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     """A cluster of `Worker` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     A worker that keeps a running total of what it was sent.
     """
@@ -91,7 +92,7 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str) -> WorkerCluster:
         """Start `n` processes that each own a new `Worker(name)`, as a cluster."""
-        return cls([WorkerProcess.spawn(name) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: WorkerProcess.spawn(name)))
 
     def foo(self, a: int) -> None:
         """Add `a` to the total (a tell: no reply)."""
@@ -100,3 +101,14 @@ class WorkerCluster(_actorgen.ClusterHandle[WorkerProcess]):
     def bar(self, b: int) -> _actorgen.Future[int]:
         """Add `b` to the total and reply with the new total (an ask)."""
         return self._core.ask(WorkerBarMessage(b))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Worker,
+    {
+        "__init__": "name",
+        "foo": "a -> tell",
+        "bar": "b -> ask",
+    },
+)

@@ -142,7 +142,8 @@ class ParserProcess(_actorgen.ProcessHandle):
 
 class ParserCluster(_actorgen.ClusterHandle[ParserProcess]):
     """A cluster of `Parser` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -151,7 +152,7 @@ class ParserCluster(_actorgen.ClusterHandle[ParserProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> ParserCluster:
         """Start `n` processes that each own a new `Parser()`, as a cluster."""
-        return cls([ParserProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: ParserProcess.spawn()))
 
     @_typing.overload
     def parse(self, text: str) -> _actorgen.Future[int]: ...
@@ -178,13 +179,27 @@ class ParserCluster(_actorgen.ClusterHandle[ParserProcess]):
 
     @deprecated("use parse()")
     def old_parse(self, text: str) -> _actorgen.Future[int]:
-        """Send `old_parse` to the cluster; the next free member handles it."""
+        """Send `old_parse` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ParserOldParseMessage(text))
 
     def reset(self) -> None:
-        """Send `reset` to the cluster; the next free member handles it."""
+        """Send `reset` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ParserResetMessage())
 
     def total(self) -> _actorgen.Future[int]:
-        """Send `total` to the cluster; the next free member handles it."""
+        """Send `total` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ParserTotalMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Parser,
+    {
+        "__init__": "",
+        "parse": "text, encoding=",
+        "feed": "item, *, strict=",
+        "old_parse": "text -> ask",
+        "reset": "-> tell",
+        "total": "-> ask",
+    },
+)

@@ -149,12 +149,13 @@ class _CacheClusterSpawn:
     @classmethod
     def spawn(cls, n: int, /, default: V) -> CacheCluster[K, V]:
         """Start `n` processes that each own a new `Cache(default)`, as a cluster."""
-        return CacheCluster([CacheProcess.spawn(default) for _ in range(n)])
+        return CacheCluster(_actorgen.spawn_members(n, lambda: CacheProcess.spawn(default)))
 
 
 class CacheCluster(_CacheClusterSpawn, _actorgen.ClusterHandle[CacheProcess[K, V]], _typing.Generic[K, V]):
     """A cluster of `Cache` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     A key-value cache with a default for missing keys.
     """
@@ -167,15 +168,15 @@ class CacheCluster(_CacheClusterSpawn, _actorgen.ClusterHandle[CacheProcess[K, V
         self._core.tell(CachePutMessage(key, value))
 
     def get(self, key: K) -> _actorgen.Future[V]:
-        """Send `get` to the cluster; the next free member handles it."""
+        """Send `get` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(CacheGetMessage(key))
 
     def values(self) -> _actorgen.Future[list[V]]:
-        """Send `values` to the cluster; the next free member handles it."""
+        """Send `values` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(CacheValuesMessage())
 
     def size(self) -> _actorgen.Future[int]:
-        """Send `size` to the cluster; the next free member handles it."""
+        """Send `size` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(CacheSizeMessage())
 
     def apply(self, f: Callable[[V], T]) -> _actorgen.Future[list[T]]:
@@ -260,12 +261,13 @@ class _PairClusterSpawn:
     @classmethod
     def spawn(cls, n: int, /, key: K, first: V) -> PairCluster[K, V]:
         """Start `n` processes that each own a new `Pair(key, first)`, as a cluster."""
-        return PairCluster([PairProcess.spawn(key, first) for _ in range(n)])
+        return PairCluster(_actorgen.spawn_members(n, lambda: PairProcess.spawn(key, first)))
 
 
 class PairCluster(_PairClusterSpawn, _actorgen.ClusterHandle[PairProcess[K, V]], _typing.Generic[K, V]):
     """A cluster of `Pair` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Only the second type parameter appears in messages; the first one is fixed by spawn.
     """
@@ -274,7 +276,7 @@ class PairCluster(_PairClusterSpawn, _actorgen.ClusterHandle[PairProcess[K, V]],
     _process_type = PairProcess
 
     def swap(self, value: V) -> _actorgen.Future[V]:
-        """Send `swap` to the cluster; the next free member handles it."""
+        """Send `swap` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(PairSwapMessage(value))
 
     @_typing.overload
@@ -286,3 +288,28 @@ class PairCluster(_PairClusterSpawn, _actorgen.ClusterHandle[PairProcess[K, V]],
     def look(self, default: V | None = None) -> _actorgen.Future[_typing.Any]:
         """Overloads survive: the facade repeats them."""
         return self._core.ask(PairLookMessage(default))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Cache,
+    {
+        "__init__": "default",
+        "put": "key, value -> tell",
+        "get": "key -> ask",
+        "values": "-> ask",
+        "size": "-> ask",
+        "apply": "f -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Pair,
+    {
+        "__init__": "key, first",
+        "swap": "value -> ask",
+        "look": "default=",
+    },
+)

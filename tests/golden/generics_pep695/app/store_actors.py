@@ -135,12 +135,13 @@ class _StoreClusterSpawn:
     @classmethod
     def spawn[K: Hashable, V](cls, n: int, /, default: V) -> StoreCluster[K, V]:
         """Start `n` processes that each own a new `Store(default)`, as a cluster."""
-        return StoreCluster([StoreProcess.spawn(default) for _ in range(n)])
+        return StoreCluster(_actorgen.spawn_members(n, lambda: StoreProcess.spawn(default)))
 
 
 class StoreCluster[K: Hashable, V](_StoreClusterSpawn, _actorgen.ClusterHandle[StoreProcess[K, V]]):
     """A cluster of `Store` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Values by key; the facades declare the same type parameters.
     """
@@ -149,15 +150,15 @@ class StoreCluster[K: Hashable, V](_StoreClusterSpawn, _actorgen.ClusterHandle[S
     _process_type = StoreProcess
 
     def put(self, key: K, value: V) -> None:
-        """Send `put` to the cluster; the next free member handles it."""
+        """Send `put` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(StorePutMessage(key, value))
 
     def get(self, key: K) -> _actorgen.Future[V]:
-        """Send `get` to the cluster; the next free member handles it."""
+        """Send `get` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(StoreGetMessage(key))
 
     def keys(self) -> _actorgen.Future[list[K]]:
-        """Send `keys` to the cluster; the next free member handles it."""
+        """Send `keys` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(StoreKeysMessage())
 
     def apply[T](self, f: Callable[[V], T]) -> _actorgen.Future[list[T]]:
@@ -207,7 +208,8 @@ class EchoProcess(_actorgen.ProcessHandle):
 
 class EchoCluster(_actorgen.ClusterHandle[EchoProcess]):
     """A cluster of `Echo` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Not generic itself, with a generic message.
     """
@@ -218,8 +220,31 @@ class EchoCluster(_actorgen.ClusterHandle[EchoProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> EchoCluster:
         """Start `n` processes that each own a new `Echo()`, as a cluster."""
-        return cls([EchoProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: EchoProcess.spawn()))
 
     def echo[T: (int, str)](self, value: T) -> _actorgen.Future[T]:
-        """Send `echo` to the cluster; the next free member handles it."""
+        """Send `echo` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(EchoEchoMessage(value))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Store,
+    {
+        "__init__": "default",
+        "put": "key, value -> tell",
+        "get": "key -> ask",
+        "keys": "-> ask",
+        "apply": "f -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Echo,
+    {
+        "__init__": "",
+        "echo": "value -> ask",
+    },
+)

@@ -157,7 +157,8 @@ class InventoryProcess(_actorgen.ProcessHandle):
 
 class InventoryCluster(_actorgen.ClusterHandle[InventoryProcess]):
     """A cluster of `Inventory` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -166,30 +167,30 @@ class InventoryCluster(_actorgen.ClusterHandle[InventoryProcess]):
     @classmethod
     def spawn(cls, n: int, /, stock: dict[Sku, int]) -> InventoryCluster:
         """Start `n` processes that each own a new `Inventory(stock)`, as a cluster."""
-        return cls([InventoryProcess.spawn(stock) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: InventoryProcess.spawn(stock)))
 
     def add(self, item: Item) -> None:
-        """Send `add` to the cluster; the next free member handles it."""
+        """Send `add` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(InventoryAddMessage(item))
 
     def remove(self, item: items.Item) -> _actorgen.Future[Receipt | None]:
-        """Send `remove` to the cluster; the next free member handles it."""
+        """Send `remove` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryRemoveMessage(item))
 
     def tag(self, sku: Sku, tag: models.Tag) -> None:
-        """Send `tag` to the cluster; the next free member handles it."""
+        """Send `tag` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(InventoryTagMessage(sku, tag))
 
     def count(self, sku: Sku) -> _actorgen.Future[int]:
-        """Send `count` to the cluster; the next free member handles it."""
+        """Send `count` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryCountMessage(sku))
 
     def price(self, sku: Sku, rate: dec.Decimal) -> _actorgen.Future[dec.Decimal]:
-        """Send `price` to the cluster; the next free member handles it."""
+        """Send `price` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryPriceMessage(sku, rate))
 
     def audit(self, skus: collections.abc.Sequence[Sku]) -> _actorgen.Future[Report]:
-        """Send `audit` to the cluster; the next free member handles it."""
+        """Send `audit` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(InventoryAuditMessage(skus))
 
 
@@ -232,7 +233,8 @@ class AuditorProcess(_actorgen.ProcessHandle):
 
 class AuditorCluster(_actorgen.ClusterHandle[AuditorProcess]):
     """A cluster of `Auditor` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -241,8 +243,33 @@ class AuditorCluster(_actorgen.ClusterHandle[AuditorProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> AuditorCluster:
         """Start `n` processes that each own a new `Auditor()`, as a cluster."""
-        return cls([AuditorProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: AuditorProcess.spawn()))
 
     def stats(self, report: Report) -> _actorgen.Future[int]:
-        """Send `stats` to the cluster; the next free member handles it."""
+        """Send `stats` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(AuditorStatsMessage(report))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Inventory,
+    {
+        "__init__": "stock",
+        "add": "item -> tell",
+        "remove": "item -> ask",
+        "tag": "sku, tag -> tell",
+        "count": "sku -> ask",
+        "price": "sku, rate -> ask",
+        "audit": "skus -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Auditor,
+    {
+        "__init__": "",
+        "stats": "report -> ask",
+    },
+)

@@ -148,7 +148,8 @@ class RouterProcess(_actorgen.ProcessHandle):
 
 class RouterCluster(_actorgen.ClusterHandle[RouterProcess]):
     """A cluster of `Router` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -157,26 +158,26 @@ class RouterCluster(_actorgen.ClusterHandle[RouterProcess]):
     @classmethod
     def spawn(_cls, n_: int, /, cls: str, n: int, _: int = 0, *, range: int = LIMIT) -> RouterCluster:
         """Start `n_` processes that each own a new `Router(cls, n, _, range=range)`, as a cluster."""
-        return _cls([RouterProcess.spawn(cls, n, _, range=range) for __ in _builtins.range(n_)])
+        return _cls(_actorgen.spawn_members(n_, lambda: RouterProcess.spawn(cls, n, _, range=range)))
 
     def route(self, message: str, instance: int, type: str, id: int) -> None:
-        """Send `route` to the cluster; the next free member handles it."""
+        """Send `route` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(RouterRouteMessage(message, instance, type, id))
 
     def process(self, job: _RouterProcess) -> _actorgen.Future[Router.Key]:
-        """Send `process` to the cluster; the next free member handles it."""
+        """Send `process` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(RouterProcessMessage(job))
 
     def configure(self, config: Router.Config, batch: int = Router.BATCH) -> None:
-        """Send `configure` to the cluster; the next free member handles it."""
+        """Send `configure` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(RouterConfigureMessage(config, batch))
 
     def book(self, date: date, until: date, type: str, kind: type[int], list: list[str]) -> None:
-        """Send `book` to the cluster; the next free member handles it."""
+        """Send `book` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(RouterBookMessage(date, until, type, kind, list))
 
     def message(_self, self: int) -> _actorgen.Future[int]:
-        """Send `message` to the cluster; the next free member handles it."""
+        """Send `message` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return _self._core.ask(RouterMessageMessage(self))
 
 
@@ -218,7 +219,8 @@ class ShardProcess(_actorgen.ProcessHandle):
 
 class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     """A cluster of `Shard` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
     """
 
     __slots__ = ()
@@ -227,10 +229,10 @@ class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> ShardCluster:
         """Start `n` processes that each own a new `Shard()`, as a cluster."""
-        return cls([ShardProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: ShardProcess.spawn()))
 
     def ping(self) -> None:
-        """Send `ping` to the cluster; the next free member handles it."""
+        """Send `ping` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ShardPingMessage())
 
 
@@ -275,7 +277,8 @@ class ShardProcessProcess(_actorgen.ProcessHandle):
 
 class ShardProcessCluster(_actorgen.ClusterHandle[ShardProcessProcess]):
     """A cluster of `ShardProcess` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     An async class named like the generated facade of `Shard`.
     """
@@ -286,8 +289,42 @@ class ShardProcessCluster(_actorgen.ClusterHandle[ShardProcessProcess]):
     @classmethod
     def spawn(cls, n: int, /, shard: _ShardProcess | None = None) -> ShardProcessCluster:
         """Start `n` processes that each own a new `ShardProcess(shard)`, as a cluster."""
-        return cls([ShardProcessProcess.spawn(shard) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: ShardProcessProcess.spawn(shard)))
 
     def ping(self) -> None:
-        """Send `ping` to the cluster; the next free member handles it."""
+        """Send `ping` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ShardProcessPingMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Router,
+    {
+        "__init__": "cls, n, _=, *, range=",
+        "route": "message, instance, type, id -> tell",
+        "process": "job -> ask",
+        "configure": "config, batch= -> tell",
+        "book": "date, until, type, kind, list -> tell",
+        "message": "self -> ask",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shard,
+    {
+        "__init__": "",
+        "ping": "-> tell",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    _ShardProcess,
+    {
+        "__init__": "shard=",
+        "ping": "-> tell",
+    },
+)

@@ -74,8 +74,9 @@ class OddProcess(_actorgen.ProcessHandle):
 
 class OddCluster(_actorgen.ClusterHandle[OddProcess]):
     """A cluster of `Odd` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
     """
 
     __slots__ = ()
@@ -87,10 +88,10 @@ class OddCluster(_actorgen.ClusterHandle[OddProcess]):
     @classmethod
     def spawn(cls, n: int, /) -> OddCluster:
         """Start `n` processes that each own a new `Odd()`, as a cluster."""
-        return cls([OddProcess.spawn() for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: OddProcess.spawn()))
 
     def tuple(self) -> None:
-        """Send `tuple` to the cluster; the next free member handles it."""
+        """Send `tuple` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(OddTupleMessage())
 
     def calls_so_far(self) -> _builtins.tuple[_actorgen.Future[int], ...]:
@@ -100,3 +101,14 @@ class OddCluster(_actorgen.ClusterHandle[OddProcess]):
         per member, in member order.
         """
         return self._core.ask_broadcast(OddCallsSoFarMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Odd,
+    {
+        "__init__": "",
+        "tuple": "-> tell",
+        "calls_so_far": "-> ask",
+    },
+)

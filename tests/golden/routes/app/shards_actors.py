@@ -193,8 +193,9 @@ class ShardProcess(_actorgen.ProcessHandle):
 
 class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     """A cluster of `Shard` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     Remembers which pages each user saw.
     """
@@ -215,7 +216,7 @@ class ShardCluster(_actorgen.ClusterHandle[ShardProcess]):
     @classmethod
     def spawn(cls, n: int, /, name: str) -> ShardCluster:
         """Start `n` processes that each own a new `Shard(name)`, as a cluster."""
-        return cls([ShardProcess.spawn(name) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: ShardProcess.spawn(name)))
 
     def visit(self, user: str, page: str) -> None:
         """Record that `user` saw `page`.
@@ -374,13 +375,14 @@ class _TableClusterSpawn:
     @classmethod
     def spawn(cls, n: int, /, default: V) -> TableCluster[K, V]:
         """Start `n` processes that each own a new `Table(default)`, as a cluster."""
-        return TableCluster([TableProcess.spawn(default) for _ in range(n)])
+        return TableCluster(_actorgen.spawn_members(n, lambda: TableProcess.spawn(default)))
 
 
 class TableCluster(_TableClusterSpawn, _actorgen.ClusterHandle[TableProcess[K, V]], _typing.Generic[K, V]):
     """A cluster of `Table` processes: a message is handled by one member,
-    picked by the cluster's strategy, unless its method is routed otherwise
-    (its docstring says how). Members stay directly addressable.
+    picked by the cluster's strategy (by default the next free member), unless
+    its method is routed otherwise (its docstring says how). Members stay
+    directly addressable.
 
     A generic class with routes: each key lives on one member.
     """
@@ -414,3 +416,33 @@ class TableCluster(_TableClusterSpawn, _actorgen.ClusterHandle[TableProcess[K, V
         per member, in member order.
         """
         return self._core.ask_broadcast(TableSizeMessage())
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shard,
+    {
+        "__init__": "name",
+        "visit": "user, page -> tell",
+        "pages": "*, user -> ask",
+        "owner": "user, / -> ask",
+        "reload": "-> tell",
+        "name_of": "-> ask",
+        "next_name": "-> ask",
+        "any_name": "-> ask",
+        "default_name": "-> ask",
+        "count": "user=",
+    },
+)
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Table,
+    {
+        "__init__": "default",
+        "put": "key, value -> tell",
+        "get": "key -> ask",
+        "size": "-> ask",
+    },
+)

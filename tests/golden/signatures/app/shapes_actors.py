@@ -188,7 +188,8 @@ class ShapesProcess(_actorgen.ProcessHandle):
 
 class ShapesCluster(_actorgen.ClusterHandle[ShapesProcess]):
     """A cluster of `Shapes` processes: each message is handled by exactly one
-    member, the next one that is free. Members stay directly addressable.
+    member, picked by the cluster's strategy (by default the next free member).
+    Members stay directly addressable.
 
     Shapes with "quotes" and a backslash \\ in the docstring.
     """
@@ -199,14 +200,14 @@ class ShapesCluster(_actorgen.ClusterHandle[ShapesProcess]):
     @classmethod
     def spawn(cls, n: int, scale: float, /, unit: Unit, *, limit: int = LIMIT) -> ShapesCluster:
         """Start `n` processes that each own a new `Shapes(scale, unit, limit=limit)`, as a cluster."""
-        return cls([ShapesProcess.spawn(scale, unit, limit=limit) for _ in range(n)])
+        return cls(_actorgen.spawn_members(n, lambda: ShapesProcess.spawn(scale, unit, limit=limit)))
 
     def ping(self) -> None:
-        """Send `ping` to the cluster; the next free member handles it."""
+        """Send `ping` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ShapesPingMessage())
 
     def untyped(self, value: _typing.Any, other: _typing.Any = None) -> None:
-        """Send `untyped` to the cluster; the next free member handles it."""
+        """Send `untyped` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ShapesUntypedMessage(value, other))
 
     def positional(self, a: int, b: int = 2, /, c: int = 3) -> _actorgen.Future[int]:
@@ -217,21 +218,38 @@ class ShapesCluster(_actorgen.ClusterHandle[ShapesProcess]):
         return self._core.ask(ShapesPositionalMessage(a, b, c))
 
     def keywords(self, *, key: str, value: Optional[bytes] = None) -> None:
-        """Send `keywords` to the cluster; the next free member handles it."""
+        """Send `keywords` to the cluster; one member handles it (the cluster's strategy picks which)."""
         self._core.tell(ShapesKeywordsMessage(key, value))
 
     def variadic(self, first: int, *rest: int, **options: str) -> _actorgen.Future[list[int]]:
-        """Send `variadic` to the cluster; the next free member handles it."""
+        """Send `variadic` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ShapesVariadicMessage(first, rest, options))
 
     def builtin_names(self, type: str, id: int, bytes: bytes, match: bool) -> _actorgen.Future[dict[str, int]]:
-        """Send `builtin_names` to the cluster; the next free member handles it."""
+        """Send `builtin_names` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ShapesBuiltinNamesMessage(type, id, bytes, match))
 
     def forward(self, unit: Unit, units: list[Unit]) -> _actorgen.Future[Optional[Unit]]:
-        """Send `forward` to the cluster; the next free member handles it."""
+        """Send `forward` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ShapesForwardMessage(unit, units))
 
     def get_item(self, n: int = LIMIT) -> _actorgen.Future[float]:
-        """Send `get_item` to the cluster; the next free member handles it."""
+        """Send `get_item` to the cluster; one member handles it (the cluster's strategy picks which)."""
         return self._core.ask(ShapesGetItemMessage(n))
+
+
+_actorgen.warn_if_stale(
+    __file__,
+    Shapes,
+    {
+        "__init__": "scale, /, unit, *, limit=",
+        "ping": "-> tell",
+        "untyped": "value, other= -> tell",
+        "positional": "a, b=, /, c= -> ask",
+        "keywords": "*, key, value= -> tell",
+        "variadic": "first, *rest, **options -> ask",
+        "builtin_names": "type, id, bytes, match -> ask",
+        "forward": "unit, units -> ask",
+        "get_item": "n= -> ask",
+    },
+)
