@@ -204,8 +204,12 @@ class Future(Generic[_T]):
         waiters, self._waiters = self._waiters, None
         callbacks, self._callbacks = self._callbacks, None
         lock.release()
-        if waiters or callbacks:
-            self._notify(waiters, callbacks)
+        if waiters:  # `_notify` inlined: this is the reply of every ask
+            for waiter in waiters:
+                waiter.release()
+        if callbacks:
+            for fn in callbacks:
+                self._call(fn)
 
     def _fail(self, error: BaseException) -> None:
         """Complete with an exception, unless the ask was cancelled (see `_resolve`)."""

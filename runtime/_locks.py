@@ -12,13 +12,14 @@ the main thread gets signals.)
 
 from __future__ import annotations
 
+import _thread
 import threading
 from collections.abc import Callable
 from typing import Any
 
 __all__ = ["held", "new_lock"]
 
-new_lock = threading.RLock
+new_lock = _thread.RLock  # the C type itself: threading.RLock is a Python-level factory
 
 # RLock._is_owned: True if the calling thread holds the lock (threading.Condition uses it).
 held: Callable[[Any], bool] = getattr(type(threading.RLock()), "_is_owned")  # noqa: B009 - no stub

@@ -404,7 +404,7 @@ class Runtime:
             if spawn:
                 raise RuntimeStopped(name, what, "was shut down: no process can start")
             raise RuntimeStopped(name, what)
-        if getattr(_running, "runtime", None) is not self:
+        if _running.runtime is not self:
             act = "spawn" if spawn else "send"
             raise RuntimeStopped(name, what, f"is draining: only its own handlers may {act}")
 
@@ -428,8 +428,13 @@ class Runtime:
             process.queue.put(None)  # its own thread has nothing left to run
 
     def went_idle(self) -> None:
-        """A process went idle (it has left `active`): wake a drain once none has work."""
-        if not self.active:
+        """A process went idle (it has left `active`): wake a drain once none has work.
+
+        Only while a drain waits: a pool thread does this after every reply it sends
+        before it lets go of the interpreter, so it is paid in every ask's round trip. (A
+        drain sets `_draining` before it looks at `active`, and a process leaves `active`
+        before this reads `_draining`: one of the two sees the other.)"""
+        if self._draining and not self.active:
             with self._quiet:
                 self._quiet.notify_all()
 
@@ -670,7 +675,7 @@ class Runtime:
         """
         if self.closed or self.forked:
             return self._outcome
-        inside = getattr(_running, "runtime", None) is self
+        inside = _running.runtime is self
         if drain and inside:
             raise UsageError("shutdown(drain=True) from a handler would wait for itself")
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -817,7 +822,15 @@ def _left(deadline: float | None) -> float | None:
 
 
 _current: ContextVar[Runtime | None] = ContextVar("actorgen_runtime", default=None)
-_running = threading.local()  # .runtime / .process of the pool thread we are on, if any
+class _Running(threading.local):
+    """The runtime and process of the pool thread we are on; None on other threads (class
+    attributes: reading them there raises nothing, which `Future.result` relies on)."""
+
+    runtime: Runtime | None = None
+    process: ProcessCore | None = None
+
+
+_running = _Running()
 _default: Runtime | None = None
 _default_lock = threading.Lock()
 _live: WeakSet[Runtime] = WeakSet()  # every runtime not yet garbage: ended at exit
@@ -865,8 +878,7 @@ def current_runtime() -> Runtime:
 
 def running_process() -> ProcessCore | None:
     """The process whose handler is running on this thread, if any."""
-    process: ProcessCore | None = getattr(_running, "process", None)
-    return process
+    return _running.process
 
 
 def _at_exit() -> None:
