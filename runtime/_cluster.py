@@ -217,8 +217,7 @@ class ClusterCore:
         runtime = self.runtime
         if runtime.closing:
             runtime.refuse("cluster", self.name)
-        future: Future[Any] = Future()
-        future._target = self
+        future: Future[Any] = Future(self)
         try:
             self.pending.append((message, future))
             if self._idle:
@@ -234,8 +233,7 @@ class ClusterCore:
         self._send(message, None)
 
     def ask_balanced(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future()
-        future._target = self
+        future: Future[Any] = Future(self)
         self._send((message, future), None)
         return future
 
@@ -252,8 +250,7 @@ class ClusterCore:
         return self._ask_pinned(message, self._owner(key))
 
     def _ask_pinned(self, message: object, seat: Seat | None) -> Future[Any]:
-        future: Future[Any] = Future()
-        future._target = self if seat is None else seat.member
+        future: Future[Any] = Future(self if seat is None else seat.member)
         self._send((message, future), seat)
         return future
 
@@ -265,8 +262,7 @@ class ClusterCore:
         """One future per member, in member order."""
         futures: list[Future[Any]] = []
         for seat in self._every_seat():
-            future: Future[Any] = Future()
-            future._target = seat.member
+            future: Future[Any] = Future(seat.member)
             self._send((message, future), seat)
             futures.append(future)
         return tuple(futures)
@@ -275,8 +271,7 @@ class ClusterCore:
         self._send(message, self._next_seat(), stealable=True)
 
     def _ask_stealing(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future()
-        future._target = self  # any member may steal it
+        future: Future[Any] = Future(self)  # any member may steal it
         self._send((message, future), self._next_seat(), stealable=True)
         return future
 

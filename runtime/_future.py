@@ -19,7 +19,7 @@ _T = TypeVar("_T")
 
 # Ordered: every state past _RUNNING is final, so `done()` is one comparison.
 _PENDING = 0  # queued: cancel() withdraws it
-_RUNNING = 1  # a worker claimed it: it runs to completion
+_RUNNING = RUNNING = 1  # a worker claimed it: it runs to completion (RUNNING: for run())
 _RESULT = 2
 _ERROR = 3
 _CANCELLED = 4
@@ -46,16 +46,16 @@ class Future(Generic[_T]):
     # A runtime can have very many outstanding asks; __slots__ keeps each one small.
     __slots__ = ("_callbacks", "_lock", "_state", "_target", "_value", "_waiters")
 
-    def __init__(self) -> None:
+    def __init__(self, _target: Any = None) -> None:
         self._state = _PENDING
         self._value: Any = None
         # Re-entrant only so that a caller interrupted inside a `with` can release it.
         self._lock = new_lock()
         self._waiters: list[LockType] | None = None
         self._callbacks: list[Callable[[Future[_T]], object]] | None = None
-        # The process or cluster that will complete it, set by the runtime when it sends
+        # The process or cluster that will complete it, given by the runtime when it sends
         # the ask: a handler that waits on it is checked for deadlocks (see `_waits`).
-        self._target: Any = None
+        self._target = _target
 
     def __repr__(self) -> str:
         state = ("pending", "running", "done", "failed", "cancelled")[self._state]

@@ -55,7 +55,7 @@ from threading import Condition
 from typing import TYPE_CHECKING, Any
 
 from ._errors import ProcessStopped, QueueFull
-from ._future import Future
+from ._future import RUNNING, Future
 from ._locks import held, new_lock
 from ._options import ProcessOptions
 from ._runtime import describe
@@ -216,8 +216,7 @@ class ProcessCore:
 
     def ask(self, message: object) -> Future[Any]:
         """Queue `message` in the direct mailbox; the future receives the handler's reply."""
-        future: Future[Any] = Future()
-        future._target = self
+        future: Future[Any] = Future(self)
         self._post((message, future))
         return future
 
@@ -464,7 +463,15 @@ class ProcessCore:
                     return
                 if envelope.__class__ is tuple:
                     message, future = envelope
-                    if not future._claim():  # cancelled while queued: skip it unhandled
+                    # Claim it (Future._claim, inlined: it is paid per ask): from now on
+                    # cancel() says no. A cancelled one is skipped, unhandled.
+                    claim = future._lock
+                    claim.acquire()
+                    cancelled = future._state
+                    if not cancelled:
+                        future._state = RUNNING
+                    claim.release()
+                    if cancelled:
                         self._skipped(cluster)
                         if runtime.stopping:
                             self._running = False
