@@ -8,6 +8,7 @@ and renders the same way every time.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 __all__ = [
@@ -100,8 +101,9 @@ class Param:
         return value
 
 
-def _signature(params: tuple[Param, ...]) -> str:
-    """Parameters joined for a `def`, with the `/` and `*` markers in their places."""
+def _with_markers(params: tuple[Param, ...], spell: Callable[[Param], str]) -> str:
+    """`spell(param)` for each parameter, joined for a `def`, with the `/` and `*` markers
+    in their places."""
     parts: list[str] = []
     for index, param in enumerate(params):
         previous = params[index - 1].kind if index else None
@@ -112,32 +114,30 @@ def _signature(params: tuple[Param, ...]) -> str:
             ParamKind.VAR_POSITIONAL,
         ):
             parts.append("*")
-        parts.append(param.declared)
+        parts.append(spell(param))
     if params and params[-1].kind is ParamKind.POSITIONAL_ONLY:
         parts.append("/")
     return ", ".join(parts)
+
+
+def _signature(params: tuple[Param, ...]) -> str:
+    """Parameters as declared, joined for a `def`."""
+    return _with_markers(params, lambda param: param.declared)
+
+
+_STARS = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}
 
 
 def _shape(params: tuple[Param, ...]) -> str:
     """``a, b=, /, c, *args, d=, **kw``: parameters as the import-time freshness check
     compares them (``actorgen.runtime._freshness.shape_of``): names, kinds and which
     have a default, not types."""
-    parts: list[str] = []
-    for index, param in enumerate(params):
-        previous = params[index - 1].kind if index else None
-        if previous is ParamKind.POSITIONAL_ONLY and param.kind is not previous:
-            parts.append("/")
-        if param.kind is ParamKind.KEYWORD_ONLY and previous not in (
-            ParamKind.KEYWORD_ONLY,
-            ParamKind.VAR_POSITIONAL,
-        ):
-            parts.append("*")
-        star = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}.get(param.kind, "")
+
+    def spell(param: Param) -> str:
         has_default = param.default is not None or param.own_default
-        parts.append(f"{star}{param.name}{'=' if has_default else ''}")
-    if params and params[-1].kind is ParamKind.POSITIONAL_ONLY:
-        parts.append("/")
-    return ", ".join(parts)
+        return f"{_STARS.get(param.kind, '')}{param.name}{'=' if has_default else ''}"
+
+    return _with_markers(params, spell)
 
 
 def _with_reply(shape: str, is_ask: bool) -> str:
