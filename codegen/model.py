@@ -420,8 +420,9 @@ class ProcessSpec:
     @property
     def _init(self) -> str:
         """__init__ as `or_own_default` reads its defaults: through ``Any`` when it has
-        unannotated parameters, which strict type checkers would not let pass."""
-        if any(p.annotation is None for p in self.init_params):
+        unannotated parameters, or its class is generic (``Box.__init__`` is then
+        partially unknown): strict type checkers would not let either pass."""
+        if self.generics.arguments or any(p.annotation is None for p in self.init_params):
             return f"_typing.cast(_typing.Any, {self.spelling}).__init__"
         return f"{self.spelling}.__init__"
 
