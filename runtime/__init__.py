@@ -24,11 +24,11 @@ message must not share: the method's own applies), and `warn_if_stale`, which wa
 imports nothing outside the standard library.
 """
 
-from ._cluster import Strategy as Strategy
 from ._compat import assert_never as assert_never
 from ._control import add_member as add_member
 from ._control import remove_member as remove_member
 from ._control import stop_process as stop_process
+from ._default import default_runtime as default_runtime
 from ._defaults import OWN_DEFAULT as OWN_DEFAULT
 from ._defaults import or_own_default as or_own_default
 from ._errors import ActorgenError as ActorgenError
@@ -37,6 +37,8 @@ from ._errors import ProcessStopped as ProcessStopped
 from ._errors import QueueFull as QueueFull
 from ._errors import RuntimeStopped as RuntimeStopped
 from ._errors import UsageError as UsageError
+from ._failures import Failure as Failure
+from ._failures import log_failure as log_failure
 from ._freshness import StaleModuleWarning as StaleModuleWarning
 from ._freshness import warn_if_stale as warn_if_stale
 from ._future import Future as Future
@@ -51,16 +53,14 @@ from ._options import ProcessOptions as ProcessOptions
 from ._options import Supervision as Supervision
 from ._options import WhenFull as WhenFull
 from ._options import spawn_options as spawn_options
-from ._runtime import Failure as Failure
-from ._runtime import Runtime as Runtime
-from ._runtime import default_runtime as default_runtime
-from ._runtime import log_failure as log_failure
+from ._routers import Strategy as Strategy
 from ._stats import ClusterStats as ClusterStats
 from ._stats import ProcessStats as ProcessStats
 from ._stats import RuntimeStats as RuntimeStats
 from ._stats import cluster_stats as cluster_stats
 from ._stats import process_stats as process_stats
 from ._stats import runtime_stats as runtime_stats
+from ._threads import Runtime as Runtime
 
 __all__ = [
     "OWN_DEFAULT",

@@ -1,17 +1,8 @@
-"""`ClusterCore`: where cluster messages wait for a member, and how they are routed.
+"""`ClusterCore`: where cluster messages wait for a member, and how members are woken.
 
-Each member has a *seat* in the cluster. Where a message waits depends on its strategy:
-
-- ``balanced`` (the default): in the cluster's shared queue. Nobody picks a member; members
-  take from it whenever they are free (as several consumers of one channel do), so a slow
-  member never holds work that a free one could run;
-- ``round_robin``: in the seat of the next member in turn;
-- key affinity (``@route(key=...)``): in the seat of the member that owns the key, by
-  rendezvous hashing: equal keys reach the same member while membership is stable, and a
-  membership change only moves the keys of the member that joined or left;
-- ``broadcast``: a copy in every member's seat; an ask gets one future per member;
-- ``work_stealing``: in the seat of the next member in turn; a member with nothing to do
-  takes the oldest message of another member's seat.
+Each member has a *seat* in the cluster: the messages routed to it alone. Where a message
+waits (the cluster's shared queue, or a seat) is its router's choice (`_routers`); the
+cluster owns the queues, the parked members, membership, bounded queues and `join`.
 
 Members with nothing to do *park* in the cluster. A send to the shared queue wakes the
 member that has been parked longest (FIFO), so at light load work still spreads over all
@@ -23,47 +14,30 @@ joins (broadcasts raise `NoMembers`; a runtime shutdown fails whatever still wai
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from functools import partial
 from threading import Condition
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from ._contract import CLUSTER_STRATEGIES
+from ._current import running_process
+from ._envelopes import Envelope, drain, fail_all, message_of
 from ._errors import ActorgenError, NoMembers, QueueFull, UsageError
 from ._future import Future
 from ._locks import held, new_lock
 from ._options import WhenFull, check_bound
-from ._process import drain, fail_all
+from ._routers import CLUSTER_ROUTERS, Router, Strategy, route_router, salt
+from ._routers import owner as owner_of
 from ._waits import wait_begins, wait_ends
 
 if TYPE_CHECKING:
+    from ._core import RuntimeCore
     from ._marker import Route
-    from ._process import Envelope, ProcessCore
-    from ._runtime import Runtime
+    from ._process import ProcessCore
 
-__all__ = ["STRATEGIES", "ClusterCore", "Seat", "Strategy"]
-
-Strategy = Literal["balanced", "round_robin", "work_stealing"]
-STRATEGIES: tuple[Strategy, ...] = ("balanced", "round_robin", "work_stealing")
-
-
-_MASK = (1 << 64) - 1
-
-
-def _mix(value: int) -> int:
-    """A 64-bit finalizer (SplitMix64's): every input bit flips about half the output
-    bits, so a member's scores for different keys are as good as independent."""
-    value = (value + 0x9E3779B97F4A7C15) & _MASK
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
-    return value ^ (value >> 31)
-
-
-def _salt(name: str) -> int:
-    # From the name, not from `hash()`: the same member gets the same keys in every run.
-    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big")
+__all__ = ["ClusterCore", "Seat"]
 
 
 class Seat:
@@ -79,7 +53,7 @@ class Seat:
         # Work-stealing clusters: this member's share, which idle members may take.
         self.local: deque[Envelope] | None = deque() if stealable else None
         self.removed = False
-        self.salt = _salt(member.name)  # its score for a key: see ClusterCore._owner
+        self.salt = salt(member.name)  # its score for a key: see `_routers.owner`
 
     def queued(self) -> int:
         return len(self.pinned) + (len(self.local) if self.local is not None else 0)
@@ -114,6 +88,7 @@ class ClusterCore:
         "_joined",
         "_leaving",
         "_lock",
+        "_rehomers",
         "_room",
         "_turn",
         "ask",
@@ -123,6 +98,7 @@ class ClusterCore:
         "joiners",
         "name",
         "pending",
+        "router",
         "routes",
         "runtime",
         "seats",
@@ -135,7 +111,7 @@ class ClusterCore:
     def __init__(
         self,
         name: str,
-        runtime: Runtime,
+        runtime: RuntimeCore,
         members: Iterable[ProcessCore] = (),
         *,
         strategy: Strategy = "balanced",
@@ -144,8 +120,10 @@ class ClusterCore:
         full_timeout: float | None = None,
         routes: Mapping[type, Route] | None = None,
     ) -> None:
-        if strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
+        if strategy not in CLUSTER_STRATEGIES:
+            raise ValueError(
+                f"strategy must be one of {', '.join(CLUSTER_STRATEGIES)}, not {strategy!r}"
+            )
         check_bound(capacity, when_full, full_timeout)
         self.name = name
         self.runtime = runtime
@@ -167,15 +145,11 @@ class ClusterCore:
         self._idle: OrderedDict[ProcessCore, None] = OrderedDict()
         # Removed members that were handling a message of ours: join() waits for them.
         self._leaving: set[ProcessCore] = set()
-        # The default strategy's sends, chosen once: the facade calls `core.tell(m)`.
-        if strategy == "balanced" and capacity is None:
-            self.tell, self.ask = self._tell_shared, self._ask_shared
-        elif strategy == "balanced":
-            self.tell, self.ask = self.tell_balanced, self.ask_balanced
-        elif strategy == "round_robin":
-            self.tell, self.ask = self.tell_round_robin, self.ask_round_robin
-        else:
-            self.tell, self.ask = self._tell_stealing, self._ask_stealing
+        # The strategy's sends, chosen once: the facade calls `core.tell(m)`.
+        self.router: Router = CLUSTER_ROUTERS[strategy](self)
+        self.tell, self.ask = self.router.sends()
+        # Where the messages of a removed member's seat go, per routed message type.
+        self._rehomers = {kind: route_router(self, route) for kind, route in self.routes.items()}
         # Check every member before the first joins: a refused cluster leaves no trace.
         members = list(members)
         if len({id(member) for member in members}) != len(members):
@@ -198,7 +172,7 @@ class ClusterCore:
     # -- sending -------------------------------------------------------------------------
     # tell_x queues a message with no reply; ask_x returns the future of its reply.
 
-    def _tell_shared(self, message: object) -> None:
+    def tell_shared(self, message: object) -> None:
         # The default: balanced and unbounded, lock-free. Every step costs on the hot path.
         runtime = self.runtime
         if runtime.closing:
@@ -213,7 +187,7 @@ class ClusterCore:
             runtime.runq.put(partial(self._queued_in, None, None))
             raise
 
-    def _ask_shared(self, message: object) -> Future[Any]:
+    def ask_shared(self, message: object) -> Future[Any]:
         runtime = self.runtime
         if runtime.closing:
             runtime.refuse("cluster", self.name)
@@ -230,67 +204,50 @@ class ClusterCore:
         return future
 
     def tell_balanced(self, message: object) -> None:
-        self._send(message, None)
+        self.send(message, None)
 
     def ask_balanced(self, message: object) -> Future[Any]:
         future: Future[Any] = Future(self)
-        self._send((message, future), None)
+        self.send((message, future), None)
         return future
 
     def tell_round_robin(self, message: object) -> None:
-        self._send(message, self._next_seat())
+        self.send(message, self.next_seat())
 
     def ask_round_robin(self, message: object) -> Future[Any]:
-        return self._ask_pinned(message, self._next_seat())
+        return self._ask_pinned(message, self.next_seat())
 
     def tell_keyed(self, message: object, key: object) -> None:
-        self._send(message, self._owner(key))
+        self.send(message, self.owner(key))
 
     def ask_keyed(self, message: object, key: object) -> Future[Any]:
-        return self._ask_pinned(message, self._owner(key))
+        return self._ask_pinned(message, self.owner(key))
 
     def _ask_pinned(self, message: object, seat: Seat | None) -> Future[Any]:
         future: Future[Any] = Future(self if seat is None else seat.member)
-        self._send((message, future), seat)
+        self.send((message, future), seat)
         return future
 
     def tell_broadcast(self, message: object) -> None:
         for seat in self._every_seat():
-            self._send(message, seat)
+            self.send(message, seat)
 
     def ask_broadcast(self, message: object) -> tuple[Future[Any], ...]:
         """One future per member, in member order."""
         futures: list[Future[Any]] = []
         for seat in self._every_seat():
             future: Future[Any] = Future(seat.member)
-            self._send((message, future), seat)
+            self.send((message, future), seat)
             futures.append(future)
         return tuple(futures)
 
-    def _tell_stealing(self, message: object) -> None:
-        self._send(message, self._next_seat(), stealable=True)
-
-    def _ask_stealing(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future(self)  # any member may steal it
-        self._send((message, future), self._next_seat(), stealable=True)
-        return future
-
-    def _next_seat(self) -> Seat | None:
+    def next_seat(self) -> Seat | None:
         seats = self.seats
         return seats[next(self._turn) % len(seats)] if seats else None
 
-    def _owner(self, key: object) -> Seat | None:
-        """The member that owns `key`: rendezvous hashing, highest score wins.
-
-        Each member scores every key with a hash of the key mixed with the member's own
-        salt; removing a member moves only its own keys, and adding one takes only the
-        keys it now wins.
-        """
-        seats = self.seats
-        if not seats:
-            return None
-        key_hash = hash(key)
-        return max(seats, key=lambda seat: _mix(key_hash ^ seat.salt))
+    def owner(self, key: object) -> Seat | None:
+        """The seat of the member that owns `key` (see `_routers.owner`)."""
+        return owner_of(self.seats, self.runtime.key_hash(key))
 
     def _every_seat(self) -> tuple[Seat, ...]:
         runtime = self.runtime
@@ -301,7 +258,7 @@ class ClusterCore:
             raise NoMembers(self.name)
         return seats
 
-    def _send(self, envelope: Envelope, seat: Seat | None, stealable: bool = False) -> None:
+    def send(self, envelope: Envelope, seat: Seat | None, stealable: bool = False) -> None:
         """Queue in `seat` (the shared queue if None), wake who should take it."""
         runtime = self.runtime
         if runtime.closing:
@@ -441,7 +398,7 @@ class ClusterCore:
         with self._lock:
             if any(seat.member is member for seat in self.seats):
                 raise ValueError(f"{member.name} is already a member of cluster {self.name}")
-            seat = Seat(self, member, stealable=self.strategy == "work_stealing")
+            seat = Seat(self, member, stealable=self.router.stealable)
             self.seats = (*self.seats, seat)
         try:
             member.join_seat(seat)
@@ -490,17 +447,12 @@ class ClusterCore:
         """Re-route what waits in a removed seat; give its member back its broadcasts."""
         own: list[Envelope] = []
         for envelope in drain(seat.pinned) + drain(seat.local):
-            message = envelope[0] if envelope.__class__ is tuple else envelope
-            route = self.routes.get(type(message))
-            strategy = route.strategy if route is not None else self.strategy
-            if strategy == "broadcast":
+            message = message_of(envelope)
+            router = self._rehomers.get(type(message), self.router)
+            if router.keeps:
                 own.append(envelope)
-            elif strategy == "round_robin":
-                self._reroute(envelope, self._next_seat())
-            elif route is not None and route.key is not None:
-                self._reroute(envelope, self._owner(getattr(message, route.key)))
             else:
-                self._reroute(envelope, None)
+                self._reroute(envelope, router.rehome(message))
         seat.member.take_back(own)
 
     def _reroute(self, envelope: Envelope, seat: Seat | None) -> None:
@@ -525,8 +477,6 @@ class ClusterCore:
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until every message sent to the cluster so far has been handled."""
-        from ._runtime import running_process
-
         current = running_process()
         if current is not None and current in self.members:
             raise UsageError(
@@ -539,7 +489,7 @@ class ClusterCore:
                 self.joiners += 1
                 self.waiting += 1
                 try:
-                    done = self._joined.wait_for(self._settled, timeout)
+                    done = self.runtime.wait_for(self._joined, self._settled, timeout)
                 finally:
                     self.joiners -= 1
                     self.waiting -= 1

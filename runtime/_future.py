@@ -9,8 +9,8 @@ from concurrent.futures import CancelledError
 from contextlib import suppress
 from typing import Any, Generic, TypeVar, cast
 
+from ._current import running_process
 from ._locks import held, new_lock
-from ._runtime import running_process
 from ._waits import wait_begins, wait_ends
 
 __all__ = ["Future"]
@@ -148,6 +148,9 @@ class Future(Generic[_T]):
 
     def __await__(self) -> Generator[Any, None, _T]:
         """Wait from asyncio; a cancelled awaiting task cancels the ask (see `cancel`)."""
+        target = self._target
+        if self._state <= _RUNNING and target is not None and target.runtime.drives_waits:
+            self._wait(None)  # only this thread can run its handlers: run them now
         if self._state <= _RUNNING:
             # Imported here: asyncio is heavy and thread-only programs never need it.
             import asyncio
@@ -229,15 +232,20 @@ class Future(Generic[_T]):
     # -- internals ---------------------------------------------------------------------------
 
     def _wait(self, timeout: float | None) -> None:
-        waiter = running_process() if self._target is not None else None
-        if waiter is None:
-            self._block(timeout)
-            return
-        wait_begins(waiter, self._target)  # UsageError instead of a deadlock
+        target = self._target
+        waiter = running_process() if target is not None else None
+        if waiter is not None:
+            wait_begins(waiter, target)  # UsageError instead of a deadlock
         try:
-            self._block(timeout)
+            if target is not None and target.runtime.drives_waits:
+                # Its handlers run on this thread, when someone waits: run them until done.
+                if not target.runtime.run_until(self.done, timeout, target):
+                    raise TimeoutError(f"no reply within {timeout} s")
+            else:
+                self._block(timeout)
         finally:
-            wait_ends(waiter)
+            if waiter is not None:
+                wait_ends(waiter)
 
     def _block(self, timeout: float | None) -> None:
         try:

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from ._cluster import ClusterCore, Strategy
+from ._cluster import ClusterCore
+from ._default import current_runtime
 from ._errors import UsageError
 from ._options import WhenFull, options_for, spawn_name
 from ._process import ProcessCore
-from ._runtime import current_runtime
+from ._routers import Strategy
 
 if TYPE_CHECKING:
     from ._marker import Route
@@ -40,15 +41,15 @@ def new_process(
     options = options_for(instance)
     if name is None or "{}" in name:
         return ProcessCore(
-            runtime, runtime.process_name(kind, name), instance, dispatch, options, make
+            runtime, runtime.names.for_process(kind, name), instance, dispatch, options, make
         )
-    runtime.claim_name(name)
+    runtime.names.claim(name)
     try:
         core = ProcessCore(runtime, name, instance, dispatch, options, make)
     except BaseException:
-        runtime.release_name(name, None)
+        runtime.names.release(name, None)
         raise
-    runtime.named(core)
+    runtime.names.taken_by(core)
     return core
 
 
@@ -131,7 +132,7 @@ class ClusterHandle(Generic[_P]):
             cores.append(member._core)
         runtime = cores[0].runtime if cores else current_runtime()
         if name is None:
-            name = runtime.unique_name(type(self).__name__)
+            name = runtime.names.unique(type(self).__name__)
         elif any(cluster.name == name for cluster in runtime.clusters()):
             raise UsageError(f"a cluster named {name!r} already exists on runtime {runtime.name}")
         self._core = ClusterCore(

@@ -1,10 +1,12 @@
-"""`ProcessCore`: one instance, its mailbox, and how it is scheduled on the thread pool.
+"""`ProcessCore`: one instance, its mailbox, and how it is scheduled.
 
 A process is not a thread. It is IDLE (no work, on no queue, holding no thread) or
-SCHEDULED (on a run queue, or being run by one thread). A send to an idle process
-schedules it; a thread then runs a *batch* of up to `BATCH` messages and either puts the
-process back at the end of the run queue (more work: other processes get their turn
-first) or lets it go idle. A process with a dedicated thread has a run queue of its own.
+SCHEDULED (on its backend's run queue, or being run). A send to an idle process puts it
+on the run queue; the backend then calls `run`, which handles a *batch* of messages (the
+worker's `batch`) and either puts the process back at the end of the run queue (more
+work, and other processes wait: they get their turn first) or lets it go idle. Where and
+when `run` is called is the backend's business (`_core`); everything a process does with
+its messages is here. A process with a dedicated thread has a run queue of its own.
 
 Where a member's messages come from
 -----------------------------------
@@ -50,61 +52,23 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from threading import Condition
 from typing import TYPE_CHECKING, Any
 
+from ._envelopes import Envelope, drain, fail_all
 from ._errors import ProcessStopped, QueueFull
 from ._future import RUNNING, Future
 from ._locks import held, new_lock
 from ._options import ProcessOptions
-from ._runtime import describe
+from ._supervision import supervise
 
 if TYPE_CHECKING:
-    from queue import SimpleQueue
-
     from ._cluster import ClusterCore, Seat
-    from ._runtime import Runtime, Worker
+    from ._core import RuntimeCore
+    from ._worker import Worker
 
-__all__ = ["BATCH", "Envelope", "ProcessCore", "drain", "fail_all"]
-
-# Messages one process may handle before yielding its thread to the next process.
-BATCH = 64
-
-
-# What a queue holds: a tell is its bare message, an ask the tuple (message, future).
-# Generated messages are dataclasses, never tuples, so the class tells them apart; a
-# tuple costs less to build than any wrapper class on the path that carries every ask.
-Envelope = Any
-
-
-def fail_all(runtime: Runtime, owner: str, envelopes: Iterable[Envelope], error: Exception) -> int:
-    """Fail messages that will never be handled: asks on their future, tells to on_error.
-    Returns how many were failed: asks withdrawn by `cancel()` are not (nobody waits)."""
-    failed = 0
-    for envelope in envelopes:
-        if envelope.__class__ is tuple:
-            future = envelope[1]
-            if future.cancelled():
-                continue
-            future._fail(error)
-        else:
-            runtime.report(owner, envelope, error)
-        failed += 1
-    return failed
-
-
-def drain(queue: deque[Envelope] | None) -> list[Envelope]:
-    """Empty `queue` one atomic `popleft` at a time: safe while another thread pops too,
-    each message goes to exactly one of the two."""
-    taken: list[Envelope] = []
-    if queue is None:
-        return taken
-    while True:
-        try:
-            taken.append(queue.popleft())
-        except IndexError:
-            return taken
+__all__ = ["ProcessCore"]
 
 
 Dispatch = Callable[[Any, Any], object]
@@ -146,7 +110,7 @@ class ProcessCore:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: RuntimeCore,
         name: str,
         instance: object,
         dispatch: Dispatch,
@@ -180,7 +144,7 @@ class ProcessCore:
         self._cursor = 0
         self.handling: ClusterCore | None = None  # whose cluster message is being handled
         # The run queue this process is scheduled on: the pool's, or its own thread's.
-        self.queue: SimpleQueue[Any] = (
+        self.queue: Any = (
             runtime.dedicated_queue(self) if options.dedicated_thread else runtime.runq
         )
 
@@ -391,7 +355,7 @@ class ProcessCore:
         pinned: Any = None
         shared: Any = None
         try:
-            budget = BATCH
+            batch = budget = worker.batch
             while True:
                 if not budget:
                     # Yield the thread only to processes that are waiting for one: handing
@@ -399,7 +363,7 @@ class ProcessCore:
                     if not runq.empty():
                         requeue = True
                         return
-                    budget = BATCH
+                    budget = batch
                     # Keep the stats fresh while a process runs on and on.
                     self.handled += unsaved
                     unsaved = 0
@@ -493,7 +457,7 @@ class ProcessCore:
                     else:
                         future._fail(error)
                     if self.options.supervision != "resume":
-                        self._supervise(error)
+                        supervise(self, error)
                         instance = self._instance
                 else:
                     if future is None:
@@ -604,21 +568,7 @@ class ProcessCore:
         for seat in self._seats:
             seat.cluster.unpark(self)
 
-    # -- supervision and stopping ----------------------------------------------------------
-
-    def _supervise(self, error: BaseException) -> None:
-        """A handler raised (already reported): restart or stop, as the options say."""
-        if self.options.supervision == "stop":
-            self.stop(f"a handler raised {type(error).__name__}: {describe(error, str)}")
-            return
-        try:
-            assert self._make is not None  # kept for every process that may restart
-            self._instance = self._make()
-        except BaseException as broken:
-            self.runtime.report(self.name, "restart", broken)
-            self.stop(f"its restart raised {type(broken).__name__}: {describe(broken, str)}")
-        else:
-            self.restarts += 1
+    # -- stopping ----------------------------------------------------------
 
     def stop(self, reason: str) -> None:
         """Stop for good: leave every cluster, fail the direct mailbox. Safe to repeat.

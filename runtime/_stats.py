@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._cluster import ClusterCore
+from ._core import RuntimeCore
+from ._default import current_runtime
 from ._handles import ClusterHandle, ProcessHandle
 from ._process import ProcessCore
-from ._runtime import Runtime, current_runtime
 
 __all__ = [
     "ClusterStats",
@@ -98,7 +99,7 @@ def cluster_stats(cluster: ClusterHandle[Any]) -> ClusterStats:
     return _cluster(cluster._core)
 
 
-def runtime_stats(runtime: Runtime | None = None) -> RuntimeStats:
+def runtime_stats(runtime: RuntimeCore | None = None) -> RuntimeStats:
     """A snapshot of `runtime` (default: the current one) and of all its clusters."""
     runtime = runtime or current_runtime()
     counts = runtime.counts()

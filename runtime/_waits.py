@@ -20,7 +20,7 @@ membership change, and waits outside the runtime (a lock, a queue of your own).
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Union, cast
 
 from ._errors import UsageError
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 Target = Union["ProcessCore", "ClusterCore"]
 
-__all__ = ["wait_begins", "wait_ends"]
+__all__ = ["describe_wait", "wait_begins", "wait_ends", "waits"]
 
 _lock = threading.Lock()
 # What each blocked handler waits on, and whether it is a cluster's join.
@@ -58,9 +58,7 @@ def _stuck_on(
 ) -> tuple[ProcessCore, ...] | None:
     """The chain of processes by which `target` waits on `origin`, or None if something
     else can complete it. Called with the lock held."""
-    from ._process import ProcessCore
-
-    if isinstance(target, ProcessCore):
+    if not _is_cluster(target):
         if target is origin:
             return (target,)
         if target in path or target not in _waiting:
@@ -68,6 +66,7 @@ def _stuck_on(
         inner, inner_join = _waiting[target]
         chain = _stuck_on(inner, inner_join, origin, (*path, target))
         return None if chain is None else (target, *chain)
+    target = cast("ClusterCore", target)
     members = target.members
     if join:
         for seat in target.seats:
@@ -101,7 +100,20 @@ def _deadlock(
     return f"{waiter.name} cannot {what}: that would be a deadlock ({names} wait on each other)"
 
 
-def _kind(target: Target) -> str:
-    from ._process import ProcessCore
+def _is_cluster(target: Target) -> bool:
+    return hasattr(target, "seats")  # (an isinstance check would import the cluster module)
 
-    return "process" if isinstance(target, ProcessCore) else "cluster"
+
+def _kind(target: Target) -> str:
+    return "cluster" if _is_cluster(target) else "process"
+
+
+def waits() -> list[tuple[ProcessCore, Target, bool]]:
+    """Every handler that waits now: (the waiting process, what on, whether a join)."""
+    with _lock:
+        return [(waiter, target, join) for waiter, (target, join) in _waiting.items()]
+
+
+def describe_wait(waiter: ProcessCore, target: Target, join: bool) -> str:
+    what = f"joins cluster {target.name}" if join else f"waits on {_kind(target)} {target.name}"
+    return f"{waiter.name} {what}"

@@ -1,0 +1,54 @@
+"""Envelopes: what a mailbox or a cluster queue holds, and how unhandled ones are failed.
+
+A tell travels as its bare message, an ask as the tuple ``(message, future)``. Generated
+messages are dataclasses, never tuples, so the class tells them apart; a tuple costs less
+to build than any wrapper class on the path that carries every ask.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._core import RuntimeCore
+
+__all__ = ["Envelope", "drain", "fail_all", "message_of"]
+
+Envelope = Any
+
+
+def message_of(envelope: Envelope) -> object:
+    return envelope[0] if envelope.__class__ is tuple else envelope
+
+
+def fail_all(
+    runtime: RuntimeCore, owner: str, envelopes: Iterable[Envelope], error: Exception
+) -> int:
+    """Fail messages that will never be handled: asks on their future, tells to on_error.
+    Returns how many were failed: asks withdrawn by `cancel()` are not (nobody waits)."""
+    failed = 0
+    for envelope in envelopes:
+        if envelope.__class__ is tuple:
+            future = envelope[1]
+            if future.cancelled():
+                continue
+            future._fail(error)
+        else:
+            runtime.report(owner, envelope, error)
+        failed += 1
+    return failed
+
+
+def drain(queue: deque[Envelope] | None) -> list[Envelope]:
+    """Empty `queue` one atomic `popleft` at a time: safe while another thread pops too,
+    each message goes to exactly one of the two."""
+    taken: list[Envelope] = []
+    if queue is None:
+        return taken
+    while True:
+        try:
+            taken.append(queue.popleft())
+        except IndexError:
+            return taken

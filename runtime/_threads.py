@@ -1,0 +1,351 @@
+"""`Runtime`: the thread-pool backend, which multiplexes processes over a pool of threads.
+
+Every process belongs to one runtime. Processes are spawned on the *current* runtime:
+the one entered with ``with Runtime(...):``, the one whose handler is running, or else
+the default runtime, which starts on first use and drains at interpreter exit. How a
+runtime ends is the same for every backend: see `_core`.
+
+Pool threads take scheduled processes from one run queue (a `SimpleQueue`, FIFO) and run a
+batch of each. The pool has `threads` threads (default ``min(32, cpu_count + 4)``).
+
+Blocking handlers
+-----------------
+A handler that blocks (sleep, socket I/O, a long computation) holds its thread while it
+blocks. So that it cannot starve other processes, a monitor thread looks at the pool every
+`TICK` seconds: when processes wait for a thread while fewer than `threads` pool threads
+are free (one that stayed inside the same run for a whole tick is blocked), it starts a
+*backup thread* for every waiting process (as Inko's backup threads do), up to
+`max_threads` in all. When the blocked handlers
+return, threads beyond `threads` retire as soon as they are free. A process whose handlers
+block most of the time can also ask for a thread of its own
+(``@async_class(dedicated_thread=True)``), which it holds while it lives. The monitor
+starts no thread while the interpreter is busy: the program's threads were running, or
+ready to run, for half or more of what the interpreter can run in a tick (one thread under
+the GIL; on Linux read from each thread's scheduler statistics, elsewhere from the process's
+CPU time), or the monitor itself was woken a tick late. Threads stuck in long runs are
+then working, not blocked, and more threads could only contend.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
+from queue import SimpleQueue
+from typing import TYPE_CHECKING, Any
+
+from ._core import DRAIN_TIMEOUT, RuntimeCore
+from ._current import entered, running
+from ._errors import RuntimeStopped
+from ._failures import ErrorHandler, describe, log
+from ._worker import Worker
+
+if TYPE_CHECKING:
+    from ._process import ProcessCore
+
+__all__ = ["IDLE_TICK", "SATURATED", "TICK", "Runtime"]
+
+# How often the monitor looks for blocked pool threads, in seconds. A thread that stays in
+# one run for a whole tick while processes wait counts as blocked. While no process has
+# work, the monitor looks less often: an idle program should not wake up 200 times a second.
+TICK = 0.005
+IDLE_TICK = 0.05
+# A program whose threads were running (or ready to run) for this share of what the
+# interpreter can run at once in a tick kept it busy.
+SATURATED = 0.5
+
+
+def _default_threads() -> int:
+    return min(32, (os.cpu_count() or 1) + 4)
+
+
+class Runtime(RuntimeCore):
+    """A pool of threads that runs processes; use it as a context manager for control.
+
+    ::
+
+        with Runtime(threads=4) as runtime:   # processes spawned in here run on it
+            pool = WorkerCluster.spawn(4, "w")
+            ...
+        # leaving the block drains: every message already sent is handled
+
+    `shutdown(drain=True)` waits until every queued message (including the ones handlers
+    send meanwhile) is handled; `shutdown(drain=False)` lets running handlers finish and
+    fails everything still queued with `RuntimeStopped`. Sends after shutdown raise
+    `RuntimeStopped`. Nothing queued is ever dropped silently. How leaving the block, an
+    exception, a Ctrl-C and the interpreter's exit end a runtime: see `_core`.
+
+    `on_error` receives a `Failure` for every tell whose handler raised (asks deliver the
+    exception to their future instead); the default logs it. `drain_timeout` bounds the
+    drain when the block is left or the interpreter exits (None: no bound).
+    """
+
+    def __init__(
+        self,
+        threads: int | None = None,
+        *,
+        name: str = "actorgen",
+        on_error: ErrorHandler | None = None,
+        max_threads: int | None = None,
+        drain_timeout: float | None = DRAIN_TIMEOUT,
+    ) -> None:
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+        target = threads or _default_threads()
+        if max_threads is not None and max_threads < target:
+            raise ValueError(f"max_threads ({max_threads}) must be at least threads ({target})")
+        self.runq: SimpleQueue[Any] = SimpleQueue()
+        super().__init__(name=name, on_error=on_error, drain_timeout=drain_timeout)
+        self._target = target  # pool threads that should be free to run processes
+        self._max_threads = max_threads or max(256, target)
+        self._pool: list[Worker] = []  # pool threads, backups included
+        self._dedicated: list[Worker] = []  # threads of processes that have their own
+        self._retired = Worker(self.runq)  # the counts of threads that ended
+        self._blocked: dict[threading.Condition, int] = {}  # where senders wait for room
+        self._backups = 0  # backup threads started, ever
+        self._started = 0  # pool threads started, ever: numbers their names
+        with self._lock:
+            for _ in range(target):
+                self._start_pool_thread()
+        self._halt = threading.Event()  # set by shutdown: the monitor ends at once
+        self._monitor = threading.Thread(target=self._watch, name=f"{name}-monitor", daemon=True)
+        self._monitor.start()
+
+    def _describe(self) -> str:
+        return f"threads={self._target} "
+
+    @property
+    def threads(self) -> int:
+        """The pool size asked for; backup threads come on top while handlers block."""
+        return self._target
+
+    def __enter__(self) -> Runtime:
+        super().__enter__()
+        return self
+
+    # -- the backend's part of the seam (see `_core`) -------------------------------------
+
+    def dedicated_queue(self, process: ProcessCore) -> SimpleQueue[Any]:
+        """Start a thread of its own for `process`; returns the run queue it serves."""
+        queue: SimpleQueue[Any] = SimpleQueue()
+        worker = Worker(queue, dedicated=True)
+        with self._lock:
+            if self.closing:
+                raise RuntimeStopped(process.name)
+            self._dedicated.append(worker)
+            self._start(worker, f"{self.name}-{process.name}")
+        return queue
+
+    def process_stopped(self, process: ProcessCore, idle: bool) -> None:
+        """`process` stopped for good; `idle`: it was not scheduled, so no run follows."""
+        super().process_stopped(process, idle)
+        if idle and process.queue is not self.runq:
+            process.queue.put(None)  # its own thread has nothing left to run
+
+    def wait_for_room(
+        self, room: threading.Condition, roomy: Callable[[], bool], timeout: float | None
+    ) -> bool:
+        """A sender waits on a full queue (holding `room`'s lock) until `roomy()`, the
+        timeout, or shutdown, which wakes every blocked sender at once."""
+        with self._lock:
+            self._blocked[room] = self._blocked.get(room, 0) + 1
+        try:
+            return room.wait_for(lambda: self.stopping or roomy(), timeout) and not self.stopping
+        finally:
+            with self._lock:
+                self._blocked[room] -= 1
+                if not self._blocked[room]:
+                    del self._blocked[room]
+
+    # -- the pool ------------------------------------------------------------------------
+
+    def _start_pool_thread(self) -> None:
+        # Called with the lock held.
+        self._new_pool_thread().start()
+
+    def _new_pool_thread(self) -> threading.Thread:
+        """A pool thread, counted in the pool but not started yet. Called with the lock."""
+        worker = Worker(self.runq, dedicated=False)
+        self._pool.append(worker)
+        self._started += 1
+        return self._thread(worker, f"{self.name}-{self._started - 1}")
+
+    def _start(self, worker: Worker, name: str) -> None:
+        self._thread(worker, name).start()
+
+    def _thread(self, worker: Worker, name: str) -> threading.Thread:
+        worker.thread = threading.Thread(target=self._work, args=(worker,), name=name)
+        worker.thread.daemon = True
+        return worker.thread
+
+    def _work(self, worker: Worker) -> None:
+        entered.set(self)
+        queue = worker.queue
+        running.runtime = self
+        try:
+            while True:
+                process = queue.get()
+                if process is None:
+                    return
+                if process.__class__ is partial:  # a step a sender could not finish
+                    self.finish(process)
+                    continue
+                if self.stopping:
+                    process.abandon()
+                    continue
+                running.process = process
+                worker.process = process
+                worker.runs += 1
+                try:
+                    process.run(worker)
+                except BaseException as error:  # pragma: no cover - run() delivers errors
+                    log.error(
+                        "internal error while running %r: %s",
+                        process,
+                        describe(error),
+                        exc_info=(type(error), error, error.__traceback__),
+                    )
+                finally:
+                    running.process = None
+                    worker.process = None
+                if worker.dedicated:
+                    if process.stopped and not process.scheduled:
+                        return
+                elif len(self._pool) > self._target and self._retire(worker):
+                    return
+        finally:
+            self._leave(worker)
+
+    def _retire(self, worker: Worker) -> bool:
+        """A backup thread is no longer needed once more than `threads` are free."""
+        with self._lock:
+            if len(self._pool) <= self._target or self.stopping:
+                return False
+            self._pool.remove(worker)
+            return True
+
+    def _leave(self, worker: Worker) -> None:
+        with self._lock:
+            for workers in (self._pool, self._dedicated):
+                if worker in workers:
+                    workers.remove(worker)
+            self._retired.handled += worker.handled
+            self._retired.failed += worker.failed
+            self._retired.busy_ns += worker.busy_ns
+
+    def _watch(self) -> None:
+        """The monitor: start backup threads while pool threads block (module docstring)."""
+        # Threads that can run Python at once: one under the GIL, else every core.
+        gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+        parallel = 1 if gil else os.cpu_count() or 1
+        tick = IDLE_TICK
+        # What the last tick read (wall clock, the threads' runnable time), if that tick
+        # found processes waiting: a decision needs two such ticks in a row.
+        last: tuple[int, int] | None = None
+        woke = time.perf_counter_ns()
+        while not self._halt.wait(tick):
+            asked, tick = tick, TICK if self.active else IDLE_TICK
+            slept, woke = time.perf_counter_ns() - woke, time.perf_counter_ns()
+            if self.runq.empty():
+                last = None
+                continue
+            # Read only now: reading every thread's statistics costs (/proc on Linux).
+            now = (woke, _runnable_ns())
+            before, last = last, now
+            with self._lock:
+                free = 0
+                for worker in self._pool:
+                    if worker.process is None or worker.runs != worker.seen:
+                        free += 1
+                    worker.seen = worker.runs
+                if before is None or free >= self._target or self.closing:
+                    continue
+                # Threads in long runs are computing, not blocked, if the program's threads
+                # kept the interpreter busy, or the monitor itself woke late for want of
+                # it: more threads could only contend.
+                tick_ns, runnable_ns = now[0] - before[0], now[1] - before[1]
+                late = slept > (asked + TICK) * 1e9
+                if late or runnable_ns >= SATURATED * tick_ns * parallel:
+                    continue
+                # Every process waiting now gets a thread, and `threads` stay free: the
+                # ones queued behind many blocked handlers wait one tick, not one tick per
+                # `threads` of them.
+                wanted = self._target - free + self.runq.qsize()
+                wanted = min(wanted, self._max_threads - len(self._pool))
+                backups = [self._new_pool_thread() for _ in range(wanted)]
+                self._backups += len(backups)
+            for thread in backups:  # outside the lock: starting a thread takes a while
+                thread.start()
+
+    # -- stopping ------------------------------------------------------------------------
+
+    def _stop_handlers(self, deadline: float | None) -> bool:
+        """End the pool: wake blocked senders (they raise `RuntimeStopped`), stop every
+        thread, and wait for them until `deadline`. A handler still running then keeps its
+        thread (pool threads are daemons)."""
+        with self._lock:
+            workers = [*self._pool, *self._dedicated]
+            blocked = list(self._blocked)
+        self._halt.set()
+        for room in blocked:
+            with room:
+                room.notify_all()
+        for worker in workers:
+            worker.queue.put(None)
+        # A backup thread the monitor has not started yet ends on its own (None is queued).
+        threads = [w.thread for w in workers if w.thread is not None and w.thread.ident]
+        threads.append(self._monitor)
+        me = threading.current_thread()
+        for thread in threads:
+            if thread is not me:
+                thread.join(_left(deadline))
+        return not any(thread.is_alive() for thread in threads if thread is not me)
+
+    def _workers(self) -> list[Worker]:
+        return [*self._pool, *self._dedicated, self._retired]
+
+    def _pool_counts(self) -> dict[str, int]:
+        return {
+            "pool_threads": len(self._pool),
+            "dedicated_threads": len(self._dedicated),
+            "backup_threads_started": self._backups,
+        }
+
+
+def _runnable_ns() -> int:
+    """How long the program's threads have been running or ready to run, in total.
+
+    On Linux, from each thread's schedstat: time on a CPU plus time waiting for one, so a
+    loaded machine does not make a busy interpreter look idle (a thread that waits for the
+    GIL sleeps, and counts in neither). Elsewhere the process's CPU time.
+    """
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return time.process_time_ns()
+    total = 0
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/schedstat", "rb") as stat:
+                running, waiting = stat.read().split()[:2]
+        except (OSError, ValueError):  # the thread ended meanwhile
+            continue
+        total += int(running) + int(waiting)
+    return total
+
+
+def _number_in(name: str, kind: str) -> int | None:
+    """The number in `name` if it has the form `unique_name` gives names of `kind`."""
+    prefix, _, suffix = kind.partition("{}") if "{}" in kind else (f"{kind}-", "", "")
+    middle = name[len(prefix) : len(name) - len(suffix)]
+    ok = name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix)
+    return int(middle) if ok and middle.isdigit() else None
+
+
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
