@@ -1,9 +1,13 @@
 """Fixtures of the runtime behaviour tests.
 
-Every test gets its own `Runtime` (entered, so the processes it spawns run on it) and a
+Every test gets its own runtime (entered, so the processes it spawns run on it) and a
 list of the `Failure`s its error handler received. Nothing here uses the default
 runtime. Teardown drains the runtime, so work a test leaves behind is finished, or the
 test fails, instead of leaking into the next test.
+
+One behaviour suite, every backend: a test that takes the `runtime` fixture runs once per
+backend in `BACKENDS` (``test_x[threads]``, ``test_x[deterministic]``). A test that only
+makes sense on some backends says which, and why, with ``@only_on("threads", why=...)``.
 
 The test application (`app/`) is imported as the top-level package `app`: pytest puts
 this folder on `sys.path` because it has no `__init__.py`.
@@ -11,6 +15,7 @@ this folder on `sys.path` because it has no `__init__.py`.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from actorgen.runtime import Failure, Runtime
+from actorgen.runtime.testing import DeterministicRuntime
 from app.journal import Journal
 
 # How long a test waits for something that should happen at once before it fails.
@@ -35,26 +41,64 @@ def failures() -> list[Failure]:
 # interrupts the test once, but the runtime's teardown then waits for the stuck handler
 # forever; the thread method dumps every thread's stack (just what a deadlock needs)
 # and ends the run instead.
-DEADLOCK_TIMEOUT = 60.0
+DEADLOCK_TIMEOUT = float(os.environ.get("ACTORGEN_TEST_DEADLOCK_TIMEOUT", "60"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
-            item.add_marker(pytest.mark.timeout(DEADLOCK_TIMEOUT, method="thread"))
+            item.add_marker(pytest.mark.timeout(DEADLOCK_TIMEOUT, method=os.environ.get("ACTORGEN_TEST_TIMEOUT_METHOD", "thread")))
+
+
+# The backends the behaviour suite runs on; the deterministic one with a few seeds.
+BACKENDS = ("threads", "deterministic")
+
+
+def only_on(*backends: str, why: str) -> pytest.MarkDecorator:
+    """Run a test on these backends only; `why` says what makes it backend-specific."""
+    unknown = set(backends) - set(BACKENDS)
+    assert not unknown and why, f"unknown backends {unknown} or no reason given"
+    return pytest.mark.only_on(backends, why)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("only_on")
+    backends = marker.args[0] if marker is not None else BACKENDS
+    metafunc.parametrize("backend", backends)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "only_on(backends, why): run a runtime test on these backends only"
+    )
+
+
+def make_runtime(backend: str, failures: list[Failure], seed: int = 0) -> Runtime:
+    """A fresh runtime of `backend`; typed `Runtime`, whose API every backend offers."""
+    if backend == "deterministic":
+        runtime: object = DeterministicRuntime(seed, name="test-pool", on_error=failures.append)
+    else:
+        runtime = Runtime(threads=4, name="test-pool", on_error=failures.append)
+    return runtime  # type: ignore[return-value]
 
 
 @pytest.fixture
-def runtime(failures: list[Failure]) -> Iterator[Runtime]:
-    """A 4-thread runtime, entered for the test and drained at teardown.
+def runtime(backend: str, failures: list[Failure]) -> Iterator[Runtime]:
+    """A runtime of `backend` (a 4-thread pool, or the deterministic runtime with seed 0),
+    entered for the test and drained at teardown.
 
     If the runtime cannot drain (a handler is stuck), teardown fails the test after
     PATIENCE seconds instead of waiting forever.
     """
-    rt = Runtime(threads=4, name="test-pool", on_error=failures.append)
+    rt = make_runtime(backend, failures)
     rt.__enter__()
     yield rt
+    if backend == "deterministic":  # it runs on this thread: nothing can be stuck elsewhere
+        rt.__exit__(None, None, None)
+        return
     drainer = threading.Thread(target=rt.shutdown, kwargs={"drain": True, "timeout": PATIENCE})
     drainer.start()
     drainer.join(PATIENCE + 5)
@@ -69,19 +113,37 @@ def journal() -> Journal:
     return Journal()
 
 
+class _NoBlocking(threading.Event):
+    """The `gate` of a deterministic runtime: a handler blocked on it would block the one
+    thread that runs everything, so waiting on a closed one fails the test at once."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if not self.is_set():
+            pytest.fail("a handler waits on a closed gate: this test needs the thread runtime")
+        return True
+
+
 @pytest.fixture
 def gate(runtime: Runtime) -> Iterator[threading.Event]:
     """An event handlers can wait on; opened at teardown (before the runtime drains)
     so that a failing test cannot leave a handler blocked."""
-    event = threading.Event()
+    event = _NoBlocking() if isinstance(runtime, DeterministicRuntime) else threading.Event()
     yield event
     event.set()
 
 
 class Waiter:
-    """Polls for something that should happen soon; fails the test after PATIENCE s."""
+    """Polls for something that should happen soon; fails the test after PATIENCE s. On
+    a runtime whose handlers run only while someone waits, it runs them meanwhile."""
+
+    def __init__(self, runtime: object = None) -> None:
+        self.runtime = runtime
 
     def __call__(self, condition: Callable[[], bool], what: str) -> None:
+        if isinstance(self.runtime, DeterministicRuntime):
+            if not self.runtime.run_until(condition, PATIENCE, None):
+                pytest.fail(f"nothing left to run, and still not {what}")
+            return
         deadline = time.monotonic() + PATIENCE
         while not condition():
             if time.monotonic() > deadline:
@@ -90,6 +152,6 @@ class Waiter:
 
 
 @pytest.fixture
-def wait_until() -> Waiter:
+def wait_until(runtime: Runtime) -> Waiter:
     """`wait_until(condition, what)`: wait until `condition()` is true, or fail."""
-    return Waiter()
+    return Waiter(runtime)
