@@ -59,7 +59,10 @@ class ReadyQueue(list[Any]):
     put = list.append
 
     def empty(self) -> bool:
-        return not self
+        """Never "nobody waits": a process's turn ends after each message (the worker's
+        batch), even when it is the only one with work, so that every step is one
+        message and the next draw decides who goes on."""
+        return False
 
     def qsize(self) -> int:
         return len(self)
@@ -107,9 +110,15 @@ class DeterministicRuntime(RuntimeCore):
         self.seed = seed
         self.steps = 0  # steps run so far: a test can check that work happened
         self._random = random.Random(seed)
-        # One message per turn, unless nothing else is ready (then the process goes on).
+        # One message per turn (see `ReadyQueue.empty`).
         self._worker = Worker(self.runq, batch=1)
         self._stack: list[ProcessCore] = []  # handlers running on this thread, outermost first
+
+    def reseed(self, seed: int) -> None:
+        """Draw the order from `seed` from now on (as if the runtime had been made with
+        it), for tests whose seed is chosen after the runtime exists."""
+        self.seed = seed
+        self._random.seed(seed)
 
     def _describe(self) -> str:
         return f"seed={self.seed} "

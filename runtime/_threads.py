@@ -347,5 +347,3 @@ def _number_in(name: str, kind: str) -> int | None:
 
 def _left(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
-
-

@@ -4,6 +4,7 @@ interpreter, and capture what they print."""
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -37,11 +38,18 @@ def errors(run: Run) -> list[str]:
     ]
 
 
-def run_python(*args: str, timeout: float, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    """Run ``python <args>`` in a child interpreter; fail the test, showing its output,
-    unless it exits 0."""
+def run_python(
+    *args: str, timeout: float, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python <args>`` in a child interpreter (with `env` added to the environment);
+    fail the test, showing its output, unless it exits 0."""
     done = subprocess.run(
-        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done

@@ -60,6 +60,7 @@ from actorgen.runtime import (
     spawn_options,
     stop_process,
 )
+from actorgen.runtime.testing import DeterministicRuntime
 from app.journal import Journal
 from app.ledger import LedgerError
 from app.ledger_actors import (
@@ -162,14 +163,15 @@ class NothingLost(RuleBasedStateMachine):
         self.journal = Journal()
         self.log = Collect()
         logging.getLogger("actorgen").addHandler(self.log)
-        self.runtime = Runtime(
-            threads=3, name=f"ledger{next(_runtimes)}", on_error=self.failures.append
-        )
+        self.runtime = self.make_runtime()
         self.runtime.__enter__()
         self.sent: list[Sent] = []
         self.procs: list[Proc] = []
         self.groups: list[Group] = []
         self.rescue = False
+
+    def make_runtime(self) -> Runtime:
+        return Runtime(threads=3, name=f"ledger{next(_runtimes)}", on_error=self.failures.append)
 
     @initialize(
         rescue=st.booleans(),
@@ -597,6 +599,38 @@ def test_nothing_is_lost_either_when_threads_switch_every_few_bytecodes() -> Non
                 phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
             ),
         )
+
+
+class NothingLostDeterministically(NothingLost):
+    """The same machine on the deterministic runtime, with a seed Hypothesis draws: the
+    order in which processes run is then part of the example, so a failure shrinks to a
+    minimal program and seed, and replays exactly."""
+
+    def make_runtime(self) -> Runtime:
+        return DeterministicRuntime(  # type: ignore[return-value]
+            0, name=f"ledger{next(_runtimes)}", on_error=self.failures.append
+        )
+
+    @initialize(seed=st.integers(0, 2**32 - 1))
+    def reseed(self, seed: int) -> None:
+        """The order the scheduler draws processes in (before any message is sent)."""
+        assert isinstance(self.runtime, DeterministicRuntime)
+        self.runtime.reseed(seed)
+
+
+@pytest.mark.timeout(300, method="thread")
+def test_every_message_is_handled_or_reported_exactly_once_on_the_deterministic_runtime() -> (
+    None
+):
+    run_state_machine_as_test(
+        NothingLostDeterministically,
+        settings=settings(
+            max_examples=100,
+            stateful_step_count=40,
+            deadline=None,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        ),
+    )
 
 
 # -- races the state machine reaches only rarely ---------------------------------------------
