@@ -59,10 +59,7 @@ class ReadyQueue(list[Any]):
     put = list.append
 
     def empty(self) -> bool:
-        """Never "nobody waits": a process's turn ends after each message (the worker's
-        batch), even when it is the only one with work, so that every step is one
-        message and the next draw decides who goes on."""
-        return False
+        return not self
 
     def qsize(self) -> int:
         return len(self)
@@ -110,7 +107,8 @@ class DeterministicRuntime(RuntimeCore):
         self.seed = seed
         self.steps = 0  # steps run so far: a test can check that work happened
         self._random = random.Random(seed)
-        # One message per turn (see `ReadyQueue.empty`).
+        # What the calling thread has run, for `runtime_stats`. One message per step: the
+        # next draw decides who goes on.
         self._worker = Worker(self.runq, batch=1)
         self._stack: list[ProcessCore] = []  # handlers running on this thread, outermost first
 
@@ -163,13 +161,14 @@ class DeterministicRuntime(RuntimeCore):
         if self.stopping:
             item.abandon()
             return True
+        if not item.begin():
+            return True
         outer = running.runtime, running.process
         running.runtime, running.process = self, item
         self._stack.append(item)
-        self._worker.runs += 1
         try:
-            item.run(self._worker)
-        except BaseException as error:  # pragma: no cover - run() delivers errors
+            self._handle_one(item)
+        except BaseException as error:  # pragma: no cover - settle() delivers errors
             log.error(
                 "internal error while running %r: %s",
                 item,
@@ -179,7 +178,25 @@ class DeterministicRuntime(RuntimeCore):
         finally:
             self._stack.pop()
             running.runtime, running.process = outer
+            item.end()
         return True
+
+    def _handle_one(self, process: ProcessCore) -> None:
+        """One message of `process`, through the steps every non-inline backend uses."""
+        taken = process.take()
+        if taken is None:
+            return
+        started = time.perf_counter_ns()
+        try:
+            reply, error = process.handle(taken[0]), None
+        except BaseException as raised:  # delivered to the future or on_error
+            reply, error = None, raised
+        ns = time.perf_counter_ns() - started
+        process.settle(taken, reply, error, ns)
+        worker = self._worker
+        worker.handled += 1
+        worker.failed += error is not None
+        worker.busy_ns += ns
 
     def run_until(self, done: Callable[[], bool], timeout: float | None, target: object) -> bool:
         """Run steps until `done()`. When nothing is ready and it is not done: False with

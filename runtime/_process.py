@@ -68,10 +68,12 @@ if TYPE_CHECKING:
     from ._core import RuntimeCore
     from ._worker import Worker
 
-__all__ = ["ProcessCore"]
+__all__ = ["ProcessCore", "Taken"]
 
 
 Dispatch = Callable[[Any, Any], object]
+# A message `take` gave a backend: (message, the ask's future or None, its cluster or None).
+Taken = tuple[Any, "Future[Any] | None", "ClusterCore | None"]
 
 
 class ProcessCore:
@@ -491,10 +493,77 @@ class ProcessCore:
             elif sleep:
                 self._sleep()
 
+    # -- running one message at a time (backends whose handlers do not run inline) --------
+    # `run` above is these four steps fused, for the thread pool, where every call is paid
+    # per message. A backend that hands the handler to something else (an event loop, a
+    # remote actor, a deterministic scheduler) uses them: `begin`, then `take` and
+    # `settle` per message, then `end`. The behaviour suite runs on both paths.
+
+    def begin(self) -> bool:
+        """Start a turn; False if one is running already (the process was queued twice
+        by an interrupted send: the running turn looks again before it ends)."""
+        with self._lock:
+            if self._running:
+                self._notified = True
+                return False
+            self._running = True
+        if self._parked:
+            self._unpark()
+        return True
+
+    def take(self) -> Taken | None:
+        """The next message, claimed (an ask's `cancel()` now says no); None if there is
+        none, or the process has stopped. Skips the asks that were cancelled."""
+        while self._stop_reason is None:
+            envelope, cluster, self._cursor = self._take_rotating(self._cursor)
+            if envelope is None:
+                return None
+            if envelope.__class__ is not tuple:
+                return envelope, None, cluster
+            message, future = envelope
+            if future._claim():
+                return message, future, cluster
+            self._skipped(cluster)
+            if self.runtime.stopping:
+                return None
+        return None
+
+    def handle(self, message: object) -> object:
+        """Call the handler of `message` on this process's instance: its reply (or, for
+        a backend of coroutine handlers, what it must await)."""
+        return self._dispatch(self._instance, message)
+
+    def settle(self, taken: Taken, reply: object, error: BaseException | None, ns: int) -> None:
+        """`taken`'s handler returned `reply`, or raised `error`, after `ns` nanoseconds:
+        count it, deliver the outcome, supervise, and tell who waits on its queue."""
+        _, future, cluster = taken
+        self.handled += 1
+        self.busy_ns += ns
+        if error is not None:
+            self.failed += 1
+            if future is None:
+                self.runtime.report(self.name, taken[0], error)
+            else:
+                future._fail(error)
+            if self.options.supervision != "resume":
+                supervise(self, error)
+        elif future is not None:
+            future._resolve(reply)
+        self._skipped(cluster)
+
+    def end(self) -> None:
+        """End the turn: go idle (parked in every cluster) unless work arrived meanwhile,
+        which puts the process back on its run queue."""
+        if self.runtime.stopping:
+            self._running = False
+            self.abandon()
+            return
+        self._sleep()
+
     def _skipped(self, cluster: ClusterCore | None) -> None:
-        """What `run` does after a message, for a cancelled ask it skipped: no counts, but
-        joiners and blocked senders still hear that it left its queue. (`run` inlines the
-        same steps after each handled message: a call there is paid per message.)"""
+        """What follows every message that left a queue (handled, or a cancelled ask that
+        was skipped): joiners and blocked senders hear of it. (`run` inlines the same
+        steps after each handled message: a call there is paid per message.)"""
         if cluster is not None:
             self.handling = None
             if cluster.waiting and (cluster.blocked or not cluster.pending):
