@@ -43,3 +43,40 @@ def test_the_spawn_benchmark_runs_on_a_tiny_count() -> None:
 def test_the_sessions_example_reshards_without_losing_a_visit() -> None:
     done = run_python("-m", "examples.sessions", timeout=120)
     assert "60000 visits from 2000 users, 0 lost" in done.stdout
+
+
+def test_the_shop_example_finds_its_ordering_bug_on_some_seeds() -> None:
+    done = run_python("-m", "examples.shop", timeout=60)
+    assert "sold on seeds [1, 2, 3, 4, 6, 8]; no apple yet on seeds [0, 5, 7, 9]" in done.stdout
+
+
+# The tests of docs/testing.md, as written there.
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_delivered_apple_can_be_sold_when_the_sale_waits_for_the_delivery(seed: int) -> None:
+    from actorgen.runtime.testing import DeterministicRuntime
+    from examples.shop.shop_actors import StockProcess, TillProcess
+
+    with DeterministicRuntime(seed=seed):
+        stock = StockProcess.spawn()
+        till = TillProcess.spawn(stock)
+        delivered = stock.restock("apple", 1)
+        assert till.sell_after(delivered, "apple").result()
+
+
+def test_the_buggy_sale_fails_on_some_seeds_and_the_same_seeds_every_time() -> None:
+    from actorgen.runtime.testing import DeterministicRuntime
+    from examples.shop.shop_actors import StockProcess, SupplierProcess, TillProcess
+
+    def sold(seed: int) -> bool:
+        with DeterministicRuntime(seed=seed):
+            stock = StockProcess.spawn()
+            supplier = SupplierProcess.spawn(stock)
+            till = TillProcess.spawn(stock)
+            supplier.deliver("apple", 1)
+            return till.sell("apple").result()
+
+    outcomes = [sold(seed) for seed in range(10)]
+    assert True in outcomes and False in outcomes
+    assert [sold(seed) for seed in range(10)] == outcomes
