@@ -56,6 +56,7 @@ def test_the_shop_example_finds_its_ordering_bug_on_some_seeds() -> None:
 @pytest.mark.parametrize("seed", range(10))
 def test_a_delivered_apple_can_be_sold_when_the_sale_waits_for_the_delivery(seed: int) -> None:
     from actorgen.runtime.testing import DeterministicRuntime
+
     from examples.shop.shop_actors import StockProcess, TillProcess
 
     with DeterministicRuntime(seed=seed):
@@ -67,6 +68,7 @@ def test_a_delivered_apple_can_be_sold_when_the_sale_waits_for_the_delivery(seed
 
 def test_the_buggy_sale_fails_on_some_seeds_and_the_same_seeds_every_time() -> None:
     from actorgen.runtime.testing import DeterministicRuntime
+
     from examples.shop.shop_actors import StockProcess, SupplierProcess, TillProcess
 
     def sold(seed: int) -> bool:

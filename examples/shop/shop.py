@@ -62,4 +62,3 @@ class Till:
         """Sell one `item` once `delivered` (the reply of a restock) is there."""
         delivered.result()
         return self.stock.take(item).result()
-
