@@ -11,6 +11,10 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from actorgen.runtime._contract import send_method
+
+from .names import runtime_helper
+
 __all__ = [
     "Generics",
     "ImportSpec",
@@ -38,7 +42,7 @@ _ANY = "_typing.Any"
 # operator: a union of a few thousand messages fails to compile (RecursionError). Longer
 # unions are written ``Union[A, B, ...]``, a flat list.
 _LONGEST_OPERATOR_UNION = 200
-_OWN_DEFAULT = "_actorgen.OWN_DEFAULT"
+_OWN_DEFAULT = runtime_helper("OWN_DEFAULT")
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class Param:
         ``{source}{name}``: there `OWN_DEFAULT` becomes the method's own default object."""
         value = f"{source}{self.name}"
         if self.own_default:
-            value = f'_actorgen.or_own_default({value}, {method}, "{self.name}")'
+            value = f'{runtime_helper("or_own_default")}({value}, {method}, "{self.name}")'
         return self._passed(value)
 
     def _passed(self, value: str) -> str:
@@ -223,11 +227,6 @@ class RouteSpec:
     key: str | None = None
 
     @property
-    def core_suffix(self) -> str:
-        """What the cluster core's send methods add to ``tell``/``ask``: ``_keyed``..."""
-        return "_keyed" if self.strategy == "key" else f"_{self.strategy}"
-
-    @property
     def core_arguments(self) -> tuple[str, ...]:
         """What the cluster core's send method takes after the message: the key's value,
         which is the facade method's parameter of that name."""
@@ -237,7 +236,7 @@ class RouteSpec:
     def value(self) -> str:
         """The runtime's `Route` for this message, as the cluster facade's `_routes` has it."""
         arguments = [f'"{self.strategy}"', *(f'"{k}"' for k in self.core_arguments)]
-        return f"_actorgen.Route({', '.join(arguments)})"
+        return f"{runtime_helper('Route')}({', '.join(arguments)})"
 
     def note(self, is_ask: bool) -> str:
         """The paragraph the cluster facade method's docstring adds about the route."""
@@ -330,20 +329,19 @@ class MessageSpec:
     def process_send(self) -> str:
         """The statement of the process facade's method: ``self._core.tell(...)``, or
         ``return self._core.ask(...)``."""
-        return self._send("", ())
+        return self._send(None, ())
 
     @property
     def cluster_send(self) -> str:
         """The statement of the cluster facade's method: the process facade's, or for a
         routed message the core's method for its route (``tell_keyed(..., user)``...)."""
         if self.route is None:
-            return self._send("", ())
-        return self._send(self.route.core_suffix, self.route.core_arguments)
+            return self._send(None, ())
+        return self._send(self.route.strategy, self.route.core_arguments)
 
-    def _send(self, suffix: str, arguments: tuple[str, ...]) -> str:
-        kind = "ask" if self.is_ask else "tell"
+    def _send(self, route: str | None, arguments: tuple[str, ...]) -> str:
         passed = ", ".join((self.construct, *arguments))
-        call = f"{self.facade.receiver}._core.{kind}{suffix}({passed})"
+        call = f"{self.facade.receiver}._core.{send_method(self.is_ask, route)}({passed})"
         return f"return {call}" if self.is_ask else call
 
     @property
@@ -513,14 +511,14 @@ class ProcessSpec:
 
     @property
     def process_header(self) -> str:
-        bases: tuple[str, ...] = ("_actorgen.ProcessHandle",)
+        bases: tuple[str, ...] = (runtime_helper("ProcessHandle"),)
         if self.spawn_bases is not None:
             bases = (self.spawn_bases[0], *bases)
         return self.generics.header(self.process, bases)
 
     @property
     def cluster_header(self) -> str:
-        bases: tuple[str, ...] = (f"_actorgen.ClusterHandle[{self.process_type}]",)
+        bases: tuple[str, ...] = (f"{runtime_helper('ClusterHandle')}[{self.process_type}]",)
         if self.spawn_bases is not None:
             bases = (self.spawn_bases[1], *bases)
         return self.generics.header(self.cluster, bases)
@@ -562,7 +560,7 @@ class ProcessSpec:
         """The new members inside `XCluster.spawn`; `spawn_members` stops the ones it made
         if a later one fails to start."""
         spawn = f"{self.process}.spawn({self.init_forward})"
-        return f"_actorgen.spawn_members({self.spawn_count}, lambda: {spawn})"
+        return f"{runtime_helper('spawn_members')}({self.spawn_count}, lambda: {spawn})"
 
     @property
     def process_doc(self) -> str:

@@ -24,7 +24,7 @@ import libcst as cst
 
 from .classes import ClassFinder
 from .config import DEFAULT_SUFFIX
-from .decorators import DECORATOR, Decorators
+from .decorators import Decorators
 from .diagnostics import Diagnostic
 from .generics import GenericsReader
 from .imports import import_table
@@ -39,7 +39,7 @@ from .signatures import SignatureReader
 from .spelling import Speller
 from .syntax import all_params
 
-__all__ = ["DECORATOR", "analyze", "may_define_async_class"]
+__all__ = ["analyze", "may_define_async_class"]
 
 
 def may_define_async_class(text: str) -> bool:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 __all__ = ["render"]
 
+
 def render(module: ModuleSpec) -> str:
     text = _template().render(module=module, header=header(module.source_name))
     return text.rstrip("\n") + "\n"

@@ -24,6 +24,8 @@ from .syntax import all_params, receiver_and_parameters, unquote
 
 __all__ = ["SignatureReader"]
 
+_FUTURE = names.runtime_helper("Future")
+
 
 class SignatureReader:
     """The part of the parse pass that reads signatures (its second step)."""
@@ -83,9 +85,7 @@ class SignatureReader:
         is_ask = reply is not None or any(r is not None for r in replies)
         if is_ask:
             overload_signatures = [
-                Signature(
-                    s.receiver, s.params, f"_actorgen.Future[{s.returns}]", s.generics, s.decorators
-                )
+                Signature(s.receiver, s.params, f"{_FUTURE}[{s.returns}]", s.generics, s.decorators)
                 for s in overload_signatures
             ]
         if not is_ask:
@@ -93,9 +93,9 @@ class SignatureReader:
         elif overloads:
             # The implementation's signature is only seen inside this module; the
             # overloads are what callers see, each with its own reply type.
-            returns = "_actorgen.Future[_typing.Any]"
+            returns = f"{_FUTURE}[_typing.Any]"
         else:
-            returns = f"_actorgen.Future[{reply}]"
+            returns = f"{_FUTURE}[{reply}]"
         decorators = self._copied_decorators(implementation, scope)
         facade = Signature(receiver, params, returns, method_generics, decorators)
         cluster_facade, cluster_overloads = facade, list(overload_signatures)
