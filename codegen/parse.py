@@ -29,7 +29,7 @@ from .diagnostics import Diagnostic
 from .generics import GenericsReader
 from .imports import import_table
 from .inheritance import module_classes
-from .model import ImportSpec, ModuleSpec
+from .model import ModuleSpec
 from .names import ModuleNames
 from .processes import ProcessReader
 from .reporter import Reporter
@@ -98,20 +98,13 @@ def analyze(
     spec = ModuleSpec(
         source_name=_file_name(path),
         source_module=source_module,
-        imports=_sorted(speller.imports),
-        type_checking_imports=_sorted(speller.type_checking_imports - speller.imports),
         processes=tuple(p for p in processes if p is not None),
-        needs_builtins=speller.needs_builtins,
     )
     return spec, []
 
 
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def _sorted(imports: set[ImportSpec]) -> tuple[ImportSpec, ...]:
-    return tuple(sorted(imports, key=lambda spec: spec.sort_key))
 
 
 def _python_syntax_error(path: str, text: str) -> SyntaxError | None:
