@@ -1,4 +1,4 @@
-"""actorgen's generator: discover -> parse -> model -> render -> write.
+"""actorgen's generator: discover -> parse -> model -> emit -> render -> write.
 
 Use it through the ``actorgen`` command (`cli.main`). `pipeline.plan` is the library entry
 point: it returns what would be written, with diagnostics, without touching the disk.

@@ -11,7 +11,8 @@ Safety:
   in diagnostics and the same import name of the source module, so it holds exactly what a
   fresh analysis would return: the same generated text and the same diagnostics;
 - the whole file is keyed by a fingerprint of the generator (its own code and templates,
-  LibCST, Jinja and the Python version): any change to them starts afresh;
+  the runtime's contract with it, LibCST, Jinja and the Python version): any change to
+  them starts afresh;
 - the file is replaced atomically; one that cannot be read or makes no sense is ignored,
   and failing to save is silent (the cache only ever saves time);
 - the analysis step must stay a pure function of those inputs (see `analysis.Job`).
@@ -73,11 +74,15 @@ def digest(data: bytes) -> str:
 
 def generator_files() -> list[Path]:
     """The files whose content decides the generated code: actorgen's generator modules
-    and templates, and the versions of LibCST and Jinja."""
+    and templates, the runtime's contract with the generator, and the versions of LibCST
+    and Jinja."""
     files = sorted(Path(__file__).parent.glob("*.py"))
     templates = importlib.util.find_spec("actorgen.templates")
     for folder in (templates.submodule_search_locations or []) if templates else []:
         files.extend(sorted(p for p in Path(folder).iterdir() if p.is_file()))
+    runtime = importlib.util.find_spec("actorgen.runtime")  # found, not imported
+    for folder in (runtime.submodule_search_locations or []) if runtime else []:
+        files.append(Path(folder) / "_contract.py")
     for package, name in (("libcst", "_version.py"), ("jinja2", "__init__.py")):
         spec = importlib.util.find_spec(package)  # finds it without importing it
         for folder in (spec.submodule_search_locations or []) if spec else []:

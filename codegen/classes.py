@@ -13,6 +13,7 @@ from __future__ import annotations
 import keyword
 
 import libcst as cst
+from actorgen.runtime._contract import RESERVED_MEMBERS
 
 from . import names
 from .decorators import COPIED_DECORATORS, DROPPED_DECORATORS, OVERLOAD, Decorators
@@ -195,11 +196,11 @@ class ClassFinder:
                     "so write a plain 'def'",
                 )
                 return False
-        if name in names.RESERVED_MEMBERS:
+        if name in RESERVED_MEMBERS:
             self.reporter.error(
                 implementation.name,
                 f"message {where} has the name of a facade method "
-                f"({', '.join(sorted(names.RESERVED_MEMBERS))} are reserved); rename it",
+                f"({', '.join(sorted(RESERVED_MEMBERS))} are reserved); rename it",
             )
             return False
         if self.decorators.is_overload(implementation):

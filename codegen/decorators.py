@@ -11,24 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
+from actorgen.runtime._contract import ASYNC_CLASS, ROUTE
 
 from .imports import ImportTable
 
 __all__ = [
     "COPIED_DECORATORS",
-    "DECORATOR",
     "DROPPED_DECORATORS",
     "OVERLOAD",
-    "ROUTE",
-    "ROUTE_STRATEGIES",
     "Decorators",
 ]
 
-DECORATOR = "actorgen.runtime.async_class"
-# `@route(...)` on a message: how a cluster distributes it (see `routing`).
-ROUTE = "actorgen.runtime.route"
-# The strategies `@route` takes as a string; the fourth kind of route is `key=`.
-ROUTE_STRATEGIES = ("balanced", "round_robin", "broadcast")
+# `@async_class` and `@route` are the runtime's (`ASYNC_CLASS`, `ROUTE` of its contract);
+# `@route(...)` on a message says how a cluster distributes it (see `routing`).
 # Decorators that make a method something other than a message.
 _NOT_MESSAGES = frozenset({"staticmethod", "classmethod", "property"})
 # Where the decorators a message may have come from, and what becomes of them:
@@ -47,7 +42,7 @@ class Decorators:
     table: ImportTable
 
     def is_marker(self, node: cst.CSTNode) -> bool:
-        return DECORATOR in self.qualified_names(node)
+        return ASYNC_CLASS in self.qualified_names(node)
 
     def is_route(self, decorator: cst.Decorator) -> bool:
         """``@route(...)``, or a bare ``@route`` (which the pass reports)."""

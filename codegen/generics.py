@@ -14,7 +14,7 @@ from .drafts import Draft
 from .model import Generics, TypeParam
 from .reporter import Reporter
 from .scope import ModuleScope, root_names
-from .spelling import SignatureScope, Speller, unsupported_type_var
+from .spelling import Needs, SignatureScope, Speller, unsupported_type_var
 from .syntax import base_name
 
 __all__ = ["GenericsReader", "type_var_bases"]
@@ -71,10 +71,11 @@ class GenericsReader:
             if kind != "TypeVar":
                 self.error(name_node, unsupported_type_var(name, kind, scope.cls))
                 continue
+            needs = Needs()
             spelled = self.speller.resolve(
-                name, name_node, scope, runtime=True, shadowed=frozenset()
+                name, name_node, scope, runtime=True, shadowed=frozenset(), needs=needs
             )
-            type_vars[name] = TypeParam(spelled, spelled)
+            type_vars[name] = TypeParam(spelled, imports=frozenset(needs.imports))
         return type_vars
 
     def uses_pep695(self, draft: Draft, type_var_class: bool) -> bool:
@@ -108,16 +109,14 @@ class GenericsReader:
                 self.error(param.name, unsupported_type_var(param.name.value, kind, scope.where))
                 continue
             name = param.name.value
-            declaration = name
+            bound = default = None
             if param.bound is not None:
                 bound = self.speller.render(param.bound, scope, runtime=False, annotation=True)
-                declaration += f": {bound}"
             if type_param.default is not None:
                 default = self.speller.render(
                     type_param.default, scope, runtime=False, annotation=True
                 )
-                declaration += f" = {default}"
-            created = TypeParam(name, declaration, method_level)
+            created = TypeParam(name, bound, default, method_level)
             scope.type_params[name] = created
             found.append(created)
         return found
@@ -149,7 +148,8 @@ class GenericsReader:
             for name in dict.fromkeys(uses):
                 if name not in class_params and self.scope.type_vars.get(name) == "TypeVar":
                     spelled = self.names.spelling(name)
-                    found.append(TypeParam(spelled, spelled, method_level=True))
+                    imports = self.speller.imports_of(name, spelled)
+                    found.append(TypeParam(spelled, method_level=True, imports=imports))
         return Generics(tuple(found), pep695)
 
     def check_type_param_names(

@@ -12,7 +12,8 @@ For class ``Worker`` with message ``get_item``:
 
 A generic async class also gets two private base classes, ``_WorkerProcessSpawn`` and
 ``_WorkerClusterSpawn``, that hold the facades' `spawn` (see `ModuleNames`), and the
-cluster facade has the private class attributes of `CLUSTER_ATTRIBUTES`.
+cluster facade has the private class attributes the runtime reads (`CLUSTER_ATTRIBUTES`
+of ``actorgen.runtime._contract``, which also reserves the facades' other public names).
 
 The public names above never change to dodge a collision: two async classes whose names
 would collide are a diagnostic. Everything else the generated module binds is handed out
@@ -27,12 +28,13 @@ import builtins
 import re
 from collections.abc import Iterable
 
+from actorgen.runtime._contract import CLUSTER_ATTRIBUTES, GENERATED_USES
+
 __all__ = [
     "BUILTINS",
     "BUILTINS_MODULE",
-    "CLUSTER_ATTRIBUTES",
     "HELPER_MODULES",
-    "RESERVED_MEMBERS",
+    "RUNTIME_MODULE",
     "ModuleNames",
     "builtin_spelling",
     "cluster_name",
@@ -41,6 +43,7 @@ __all__ = [
     "pascal",
     "process_name",
     "receiver_name",
+    "runtime_helper",
     "snake",
     "spawn_base_names",
     "union_name",
@@ -49,27 +52,21 @@ __all__ = [
 
 BUILTINS = frozenset(dir(builtins))
 
-# Public names of the facades that are not messages: a message cannot have these names.
-RESERVED_MEMBERS = frozenset({"spawn", "join", "members"})
-
 # Modules the generated code imports under private aliases. `builtins` is only imported
 # by modules that need it, to name a builtin that a parameter shadows.
 BUILTINS_MODULE = "_builtins"
+RUNTIME_MODULE = "_actorgen"
 HELPER_MODULES = {
-    "_actorgen": "actorgen.runtime",
+    RUNTIME_MODULE: "actorgen.runtime",
     "_dataclasses": "dataclasses",
     "_typing": "typing",
     BUILTINS_MODULE: "builtins",
 }
 
-# The attributes of a cluster facade's class body besides its methods: the process facade
-# that wraps its members, and the routes of its routed messages (both declared by the
-# runtime's `ClusterHandle`, which reads them). Messages are public, so they never take
-# these names; an imported name that would be hidden by them in the class body is aliased.
-CLUSTER_ATTRIBUTES = frozenset({"_process_type", "_routes"})
-
 # Names the template itself uses at module level or in class bodies, besides the helper
-# modules: an imported name must not take them over.
+# modules: an imported name must not take them over. The cluster facade's class body has
+# the attributes `ClusterHandle` reads (messages are public, so they never take these
+# names; an imported name that they would hide there is aliased).
 _TEMPLATE_NAMES = frozenset(
     {"annotations", "dict", "int", "object", "str", "tuple", *CLUSTER_ATTRIBUTES}
 )
@@ -165,6 +162,14 @@ class ModuleNames:
             taken = {*self.generated, *self.fixed, *self.source_names, *self._aliases.values()}
             self._aliases[name] = unused_name(f"_{name}", taken)
         return self._aliases[name]
+
+
+def runtime_helper(name: str) -> str:
+    """A name of the runtime as generated code spells it: ``_actorgen.Future``. Only the
+    names the runtime promises to generated modules (`GENERATED_USES`) can be spelled."""
+    if name not in GENERATED_USES:
+        raise ValueError(f"actorgen.runtime does not offer {name!r} to generated modules")
+    return f"{RUNTIME_MODULE}.{name}"
 
 
 def builtin_spelling(name: str) -> str:

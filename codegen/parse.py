@@ -24,12 +24,12 @@ import libcst as cst
 
 from .classes import ClassFinder
 from .config import DEFAULT_SUFFIX
-from .decorators import DECORATOR, Decorators
+from .decorators import Decorators
 from .diagnostics import Diagnostic
 from .generics import GenericsReader
 from .imports import import_table
 from .inheritance import module_classes
-from .model import ImportSpec, ModuleSpec
+from .model import ModuleSpec
 from .names import ModuleNames
 from .processes import ProcessReader
 from .reporter import Reporter
@@ -39,7 +39,7 @@ from .signatures import SignatureReader
 from .spelling import Speller
 from .syntax import all_params
 
-__all__ = ["DECORATOR", "analyze", "may_define_async_class"]
+__all__ = ["analyze", "may_define_async_class"]
 
 
 def may_define_async_class(text: str) -> bool:
@@ -98,20 +98,13 @@ def analyze(
     spec = ModuleSpec(
         source_name=_file_name(path),
         source_module=source_module,
-        imports=_sorted(speller.imports),
-        type_checking_imports=_sorted(speller.type_checking_imports - speller.imports),
         processes=tuple(p for p in processes if p is not None),
-        needs_builtins=speller.needs_builtins,
     )
     return spec, []
 
 
 def _file_name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def _sorted(imports: set[ImportSpec]) -> tuple[ImportSpec, ...]:
-    return tuple(sorted(imports, key=lambda spec: spec.sort_key))
 
 
 def _python_syntax_error(path: str, text: str) -> SyntaxError | None:

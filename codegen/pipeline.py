@@ -1,11 +1,11 @@
-"""discover -> parse -> model -> render: what the generated files should contain.
+"""discover -> parse -> model -> emit -> render: what the generated files should contain.
 
 Nothing here writes generated files: `plan` computes every output in memory, so a real
 run, ``--check``, ``--diff`` and ``--watch`` share one code path, and a run with errors
 leaves the disk untouched for that file.
 
 Big trees are cheap: every file is read as bytes and searched for the decorator's name;
-only the few files that mention it are decoded and analysed (parse, model, render), in
+only the few files that mention it are decoded and analysed (parse, model, emit, render), in
 worker processes when there are many, and not at all when the cache has their analysis.
 """
 

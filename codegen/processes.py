@@ -54,7 +54,7 @@ class ProcessReader:
             base.class_type_vars = frozenset(class_params)
         pep695 = self.generics.uses_pep695(draft, bool(base.class_type_vars))
         generics = Generics(tuple(class_params.values()), pep695)
-        spelling = self.speller.class_reference(cls)
+        reference = self.speller.class_reference(cls)
 
         init_params: tuple[Param, ...] = ()
         init_generics = Generics((), pep695)
@@ -65,30 +65,19 @@ class ProcessReader:
             init_params = self.signatures.params(draft.init, scope, message=False)
         init_names = {p.name for p in init_params}
 
-        # A broadcast ask replies with a tuple; a message named `tuple` is a method of the
-        # cluster facade, which would hide the builtin there.
-        tuple_ = "tuple"
-        if "tuple" in {m.name for m in draft.messages}:
-            tuple_ = names.builtin_spelling("tuple")
         messages = [
             self.signatures.message(
-                m,
-                base if m.owner is None else _inherited_scope(m.owner),
-                pep695,
-                class_params,
-                tuple_,
+                m, base if m.owner is None else _inherited_scope(m.owner), pep695, class_params
             )
             for m in draft.messages
         ]
-        if tuple_ != "tuple" and any(m.cluster_facade != m.facade for m in messages):
-            self.speller.needs_builtins = True
         self.signatures.check_shadowing(draft, messages, generated)
         if self.reporter.count > errors_before:
             return None
         count = names.unused_name("n", init_names)
         return ProcessSpec(
             name=cls,
-            spelling=spelling,
+            reference=reference,
             doc=node.get_docstring(),
             init_params=init_params,
             messages=tuple(messages),

@@ -1,11 +1,12 @@
-"""Render a `ModuleSpec` into the text of a generated module, through Jinja templates."""
+"""Render a `ModuleSpec` into the text of a generated module: the emitter (`emit`) writes
+every piece of it, and one Jinja template lays them out after the header line."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING
 
-from .header import header
+from .emit import emit
 from .model import ModuleSpec
 
 if TYPE_CHECKING:
@@ -13,20 +14,10 @@ if TYPE_CHECKING:
 
 __all__ = ["render"]
 
+
 def render(module: ModuleSpec) -> str:
-    text = _template().render(module=module, header=header(module.source_name))
+    text = _template().render(module=emit(module))
     return text.rstrip("\n") + "\n"
-
-
-def docstring(text: str, indent: int) -> str:
-    """`text` as a triple-quoted docstring literal whose later lines are indented."""
-    escaped = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').strip()
-    lines = escaped.splitlines()
-    if len(lines) == 1:
-        return f'"""{lines[0]}"""'
-    pad = " " * indent
-    body = "\n".join(pad + line if line.strip() else "" for line in lines[1:])
-    return f'"""{lines[0]}\n{body}\n{pad}"""'
 
 
 @cache
@@ -42,5 +33,4 @@ def _template() -> jinja2.Template:
         keep_trailing_newline=True,
         autoescape=False,  # we emit Python, not HTML
     )
-    environment.filters["docstring"] = docstring
     return environment.get_template("module.py.jinja")

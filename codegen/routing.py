@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
+from actorgen.runtime._contract import KEY_ROUTE, ROUTE_STRATEGIES
 
-from .decorators import ROUTE_STRATEGIES, Decorators
+from .decorators import Decorators
 from .model import ParamKind, RouteSpec
 from .reporter import Reporter
 from .syntax import receiver_and_parameters
@@ -27,7 +28,7 @@ from .syntax import receiver_and_parameters
 __all__ = ["RouteReader"]
 
 _STRATEGY = "strategy"
-_KEY = "key"
+_KEY = "key"  # the argument of @route(key=...)
 _KEY_HINT = 'key="<parameter>"'
 
 
@@ -187,7 +188,7 @@ class RouteReader:
             else "it has no parameter to route by"
         )
         if key in candidates:
-            return RouteSpec(_KEY, key)
+            return RouteSpec(KEY_ROUTE, key)
         if receiver is not None and key == receiver.name.value:
             self.error(
                 at, f"@route key {key!r} names the receiver of {where}, not a parameter; {has}"

@@ -1,9 +1,9 @@
 """Signatures: a message's parameters, reply, overloads and copied decorators.
 
 Reads the methods of an async class into the model's `MessageSpec`, `Signature` and
-`Param`, and checks that no parameter hides a name the generated code uses. The cluster
-facade's signatures differ from the process facade's for a broadcast ask only, which
-replies with one future per member.
+`Param`, and checks that no parameter hides a name the generated code uses. What the
+facades return (a future of the reply, one per member for a broadcast ask) is the
+emitter's business: the model keeps the reply the source declares.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .decorators import COPIED_DECORATORS, Decorators
 from .defaults import is_copied_default
 from .drafts import Draft, Message
 from .generics import GenericsReader
-from .model import MessageSpec, Param, ParamKind, Signature, TypeParam
+from .model import Expr, MessageSpec, Param, Signature, TypeParam
 from .reporter import Reporter
 from .spelling import SignatureScope, Speller
 from .syntax import all_params, receiver_and_parameters, unquote
@@ -49,10 +49,8 @@ class SignatureReader:
         base: SignatureScope,
         pep695: bool,
         class_params: dict[str, TypeParam],
-        tuple_: str = "tuple",
     ) -> MessageSpec:
-        """The model of `message`. `tuple_` spells ``tuple`` in the cluster facade (a
-        message named ``tuple`` would hide the builtin in its class body)."""
+        """The model of `message`."""
         where = f"{base.cls}.{message.name}"
         *overloads, implementation = message.definitions
         receiver = names.receiver_name(
@@ -62,48 +60,25 @@ class SignatureReader:
         method_generics = self.generics.method_type_params(implementation, scope, pep695)
         params = self.params(implementation, scope, message=True)
         field_uses = list(scope.uses)
-        reply = self._reply(implementation, scope)
+        facade = Signature(
+            receiver,
+            params,
+            self._reply(implementation, scope),
+            method_generics,
+            self._copied_decorators(implementation, scope),
+        )
         overload_signatures: list[Signature] = []
-        replies: list[str | None] = []
         for overload in overloads:
             overload_scope = base.inner(where)
-            overload_generics = self.generics.method_type_params(overload, overload_scope, pep695)
-            overload_params = self.params(overload, overload_scope, message=False)
-            overload_reply = self._reply(overload, overload_scope)
-            replies.append(overload_reply)
             overload_signatures.append(
                 Signature(
                     receiver,
-                    overload_params,
-                    overload_reply or "None",  # made a future below, for an ask
-                    overload_generics,
+                    self.params(overload, overload_scope, message=False),
+                    self._reply(overload, overload_scope),
+                    self.generics.method_type_params(overload, overload_scope, pep695),
                     self._copied_decorators(overload, overload_scope),
                 )
             )
-        is_ask = reply is not None or any(r is not None for r in replies)
-        if is_ask:
-            overload_signatures = [
-                Signature(
-                    s.receiver, s.params, f"_actorgen.Future[{s.returns}]", s.generics, s.decorators
-                )
-                for s in overload_signatures
-            ]
-        if not is_ask:
-            returns = "None"
-        elif overloads:
-            # The implementation's signature is only seen inside this module; the
-            # overloads are what callers see, each with its own reply type.
-            returns = "_actorgen.Future[_typing.Any]"
-        else:
-            returns = f"_actorgen.Future[{reply}]"
-        decorators = self._copied_decorators(implementation, scope)
-        facade = Signature(receiver, params, returns, method_generics, decorators)
-        cluster_facade, cluster_overloads = facade, list(overload_signatures)
-        if is_ask and message.route is not None and message.route.strategy == "broadcast":
-            cluster_facade = facade.returning(f"{tuple_}[{facade.returns}, ...]")
-            cluster_overloads = [
-                s.returning(f"{tuple_}[{s.returns}, ...]") for s in overload_signatures
-            ]
         doc = implementation.get_docstring() or next(
             (d for d in (o.get_docstring() for o in overloads) if d), None
         )
@@ -111,17 +86,17 @@ class SignatureReader:
             method=message.name,
             class_name=message.class_name,
             params=params,
-            reply=(reply or "_typing.Any") if is_ask else None,
+            is_ask=any(s.reply is not None for s in (facade, *overload_signatures)),
             doc=doc,
             facade=facade,
-            cluster_facade=cluster_facade,
             overloads=tuple(overload_signatures),
-            cluster_overloads=tuple(cluster_overloads),
             generics=self.generics.message_generics(field_uses, scope, pep695, class_params),
             route=message.route,
         )
 
-    def _copied_decorators(self, method: cst.FunctionDef, scope: SignatureScope) -> tuple[str, ...]:
+    def _copied_decorators(
+        self, method: cst.FunctionDef, scope: SignatureScope
+    ) -> tuple[Expr, ...]:
         return tuple(
             self.speller.render(d.decorator, scope, runtime=True, annotation=False)
             for d in method.decorators
@@ -132,8 +107,8 @@ class SignatureReader:
         self, method: cst.FunctionDef, scope: SignatureScope, *, message: bool
     ) -> tuple[Param, ...]:
         """The parameters after the receiver. For a message, each also gets its field
-        annotation: the dataclass spells a type differently when an earlier field has
-        its name (in a class body the field would shadow it)."""
+        annotation when it differs: the dataclass spells a name differently when an
+        earlier field has it (in a class body the field would shadow it)."""
         receiver, kinds = receiver_and_parameters(method)
         if receiver is None:
             self.error(method.name, f"{scope.where} has no 'self' parameter")
@@ -151,37 +126,22 @@ class SignatureReader:
                 default = self.speller.render(
                     param.default, scope.inner(), runtime=True, annotation=False
                 )
-            created = Param(param.name.value, kind, annotation, default, own_default=own_default)
-            if message and earlier:
-                field = self._field_type(created, param, scope, frozenset(earlier))
-                if field != created.field_type:
+            created = Param(param.name.value, kind, annotation, default, own_default)
+            if message and earlier and param.annotation is not None:
+                field = self.speller.render(
+                    param.annotation.annotation,
+                    scope.inner(),
+                    runtime=False,
+                    annotation=True,
+                    shadowed=frozenset(earlier),
+                )
+                if annotation is not None and field.text != annotation.text:
                     created = replace(created, field=field)
             earlier.add(param.name.value)
             result.append(created)
         return tuple(result)
 
-    def _field_type(
-        self, created: Param, param: cst.Param, scope: SignatureScope, shadowed: frozenset[str]
-    ) -> str:
-        """The dataclass field's type of `param`, with the names that the earlier fields
-        `shadowed` spelled another way."""
-        annotation = "_typing.Any"
-        if param.annotation is not None:
-            annotation = self.speller.render(
-                param.annotation.annotation,
-                scope.inner(),
-                runtime=False,
-                annotation=True,
-                shadowed=shadowed,
-            )
-        if created.kind is ParamKind.VAR_POSITIONAL:
-            return f"{self.speller.builtin('tuple', shadowed)}[{annotation}, ...]"
-        if created.kind is ParamKind.VAR_KEYWORD:
-            mapping = self.speller.builtin("dict", shadowed)
-            return f"{mapping}[{self.speller.builtin('str', shadowed)}, {annotation}]"
-        return annotation
-
-    def _reply(self, method: cst.FunctionDef, scope: SignatureScope) -> str | None:
+    def _reply(self, method: cst.FunctionDef, scope: SignatureScope) -> Expr | None:
         if method.returns is None:
             return None
         expression = method.returns.annotation

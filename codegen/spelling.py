@@ -1,10 +1,11 @@
 """Annotations and defaults as the generated module writes them.
 
 Each name a signature starts from is resolved (a type parameter, a name of the class
-body, an import of the source module, a builtin), made available in the generated module
-(an import, aliased by `names.ModuleNames` where a generated name would hide it) and
-spelled as the generated module binds it. String forward references lose their quotes.
-`Speller` is the part of the parse pass that does this.
+body, an import of the source module, a builtin) and spelled as the generated module
+binds it, with the import that makes it available there (aliased by `names.ModuleNames`
+where a generated name would hide it). String forward references lose their quotes.
+`Speller` is the part of the parse pass that does this: each expression it spells is a
+`model.Expr` that carries its own imports, so the emitter imports what it prints.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from . import names
-from .model import ImportSpec, TypeParam
+from .model import Expr, ImportSpec, TypeParam
 from .names import BUILTINS, ModuleNames
 from .reporter import Reporter
 from .scope import Binding, ModuleScope, root_names
@@ -44,10 +45,27 @@ class SignatureScope:
         )
 
 
+@dataclass
+class Needs:
+    """What the names of the expressions being spelled need: imports, and ``_builtins``."""
+
+    imports: set[ImportSpec] = field(default_factory=set)
+    checking_imports: set[ImportSpec] = field(default_factory=set)  # under TYPE_CHECKING
+    builtins: bool = False
+
+    def add(self, expression: Expr) -> None:
+        self.imports.update(expression.imports)
+        self.checking_imports.update(expression.checking_imports)
+        self.builtins = self.builtins or expression.builtins
+
+    def expr(self, text: str) -> Expr:
+        return Expr(text, frozenset(self.imports), frozenset(self.checking_imports), self.builtins)
+
+
 class Speller:
-    """Spells the annotations and defaults of one generated module, and gathers the
-    imports the spelled text needs. Made once the names of the generated module are known
-    (`names`), so it exists only for the pass's second step."""
+    """Spells the annotations and defaults of one generated module, each with the imports
+    it needs. Made once the names of the generated module are known (`names`), so it
+    exists only for the pass's second step."""
 
     def __init__(
         self,
@@ -62,9 +80,6 @@ class Speller:
         self.names = names
         self.source_module = source_module
         self.output_module = output_module  # the generated module's own name
-        self.imports: set[ImportSpec] = set()  # needed at run time
-        self.type_checking_imports: set[ImportSpec] = set()
-        self.needs_builtins = False  # some builtin is spelled ``_builtins.name``
 
     def error(self, node: cst.CSTNode, message: str) -> None:
         self.reporter.error(node, message)
@@ -78,11 +93,12 @@ class Speller:
         annotation: bool,
         shadowed: frozenset[str] = frozenset(),
         at: cst.CSTNode | None = None,
-    ) -> str:
-        """`expression` as the generated module writes it: each name it starts from made
-        available (imported, or qualified with its class) and spelled as the generated
-        module binds it. In an annotation, string forward references lose their quotes
-        (the generated module has ``from __future__ import annotations``)."""
+    ) -> Expr:
+        """`expression` as the generated module writes it: each name it starts from
+        spelled as the generated module binds it (qualified with its class, or aliased),
+        with the imports that make them available. In an annotation, string forward
+        references lose their quotes (the generated module has ``from __future__ import
+        annotations``)."""
         if annotation:
             unquoted = unquote(expression)
             if unquoted is not expression:
@@ -98,6 +114,7 @@ class Speller:
         roots = {id(node): name for name, node in root_names(expression)}
         forwards = {id(s): s for s in forward_references(expression)} if annotation else {}
         speller = self
+        needs = Needs()
 
         class Respell(cst.CSTTransformer):
             def leave_Name(
@@ -107,7 +124,7 @@ class Speller:
                 if name is None:
                     return updated_node
                 position = at if at is not None else original_node
-                spelled = speller.resolve(name, position, scope, runtime, shadowed)
+                spelled = speller.resolve(name, position, scope, runtime, shadowed, needs)
                 return updated_node if spelled == name else cst.parse_expression(spelled)
 
             def leave_SimpleString(
@@ -122,7 +139,7 @@ class Speller:
                         f"cannot read the string annotation {original_node.value} in {scope.where}",
                     )
                     return updated_node
-                text = speller.render(
+                inner = speller.render(
                     parsed,
                     scope,
                     runtime=runtime,
@@ -130,11 +147,12 @@ class Speller:
                     shadowed=shadowed,
                     at=at or original_node,
                 )
-                return cst.parse_expression(text)
+                needs.add(inner)
+                return cst.parse_expression(inner.text)
 
         respelled = expression.visit(Respell())
         assert isinstance(respelled, cst.BaseExpression)
-        return code(respelled)
+        return needs.expr(code(respelled))
 
     def _check_self(
         self, expression: cst.BaseExpression, scope: SignatureScope, at: cst.CSTNode | None
@@ -160,14 +178,18 @@ class Speller:
         scope: SignatureScope,
         runtime: bool,
         shadowed: frozenset[str],
+        needs: Needs,
     ) -> str:
-        """How the generated module spells the free name `name` of a signature; makes the
-        name available there (an import) or reports why it cannot be."""
+        """How the generated module spells the free name `name` of a signature, noting
+        in `needs` what makes the name available there (an import); or reports why it
+        cannot be."""
         if name in scope.type_params:
             scope.uses.append(name)
             return name
         if name in scope.class_body:
-            return f"{self.class_reference(scope.cls, shadowed)}.{name}"
+            reference = self.class_reference(scope.cls, shadowed)
+            needs.add(reference)
+            return f"{reference.text}.{name}"
         binding = self.scope.bindings.get(name)
         if not runtime and name in self.names.generated and self._own(binding):
             # A handle of this very module (``-> "InboxProcess"``, perhaps imported from it
@@ -181,7 +203,7 @@ class Speller:
                     hint = f" (import it by name instead of 'from {star} import *')"
                 self.error(at, f"cannot resolve {name!r} in the signature of {scope.where}{hint}")
             elif name in shadowed:
-                self.needs_builtins = True
+                needs.builtins = True
                 return names.builtin_spelling(name)
             return name
         type_var = name in scope.class_type_vars or self.scope.type_vars.get(name) == "TypeVar"
@@ -207,7 +229,8 @@ class Speller:
             self.error(at, unsupported_type_var(name, kind, scope.where))
             return name
         spelled = self.names.alias(name) if name in shadowed else self.names.spelling(name)
-        self._import(name, binding, spelled)
+        imports = self.imports_of(name, spelled)
+        (needs.checking_imports if binding.type_checking_only else needs.imports).update(imports)
         return spelled
 
     def _own(self, binding: Binding | None) -> bool:
@@ -220,22 +243,20 @@ class Speller:
             for spec in binding.imports
         )
 
-    def _import(self, name: str, binding: Binding, spelled: str) -> None:
-        target = self.type_checking_imports if binding.type_checking_only else self.imports
-        for spec in binding.imports:
-            target.add(spec if spelled == name else _aliased(spec, name, spelled))
+    def imports_of(self, name: str, spelled: str) -> frozenset[ImportSpec]:
+        """The imports that bind the source's module-level `name` as `spelled`."""
+        binding = self.scope.bindings.get(name)
+        if binding is None:
+            return frozenset()
+        return frozenset(
+            spec if spelled == name else _aliased(spec, name, spelled) for spec in binding.imports
+        )
 
-    def class_reference(self, cls: str, shadowed: frozenset[str] = frozenset()) -> str:
-        """The async class `cls` as the generated module spells it, imported from the source."""
+    def class_reference(self, cls: str, shadowed: frozenset[str] = frozenset()) -> Expr:
+        """The class `cls` of the source as the generated module spells it, imported
+        from the source."""
         spelled = self.names.alias(cls) if cls in shadowed else self.names.spelling(cls)
-        self.imports.add(ImportSpec(self.source_module, cls, spelled))
-        return spelled
-
-    def builtin(self, name: str, shadowed: frozenset[str]) -> str:
-        if name not in shadowed:
-            return name
-        self.needs_builtins = True
-        return names.builtin_spelling(name)
+        return Expr(spelled, frozenset({ImportSpec(self.source_module, cls, spelled)}))
 
 
 def unsupported_type_var(name: str, kind: str, where: str) -> str:

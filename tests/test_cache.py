@@ -128,7 +128,8 @@ def test_a_cache_of_another_generator_is_not_used(project: Path, cache_folder: P
 
 def test_the_generator_fingerprint_covers_its_code_and_templates(tmp_path: Path) -> None:
     names = {p.name for p in generator_files()}
-    assert {"parse.py", "model.py", "render.py", "module.py.jinja"} <= names
+    assert {"parse.py", "model.py", "render.py", "module.py.jinja", "_contract.py"} <= names
+    assert all(p.is_file() for p in generator_files())
     template = tmp_path / "module.py.jinja"
     template.write_text("one")
     before = fingerprint([template])
