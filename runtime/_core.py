@@ -406,7 +406,7 @@ class RuntimeCore:
         for cluster in self.clusters():
             cluster.abandon()
         self._report_unhandled(deadline)
-        # Counted where messages are failed: pool threads fail the mailboxes of the
+        # Counted where messages are failed: backend threads fail the mailboxes of the
         # processes they were running, which sweep() never sees.
         with self._lock:
             self._outcome = drained and self._unhandled == 0

@@ -32,8 +32,8 @@ queue (it will be handled), and not sent if before. Either way the runtime stays
   works at the recursion limit too) and re-raises;
 - if that leaves a process queued twice, `run` notices (`_running`) and the second entry
   only makes the running thread look again before it goes idle;
-- a cluster send whose wake-up was cut short puts it on the pool's run queue as a
-  `functools.partial`, which a pool thread runs: an extra wake-up is harmless, a missing
+- a cluster send whose wake-up was cut short puts it on the backend's run queue as a
+  `functools.partial`, which the backend runs: an extra wake-up is harmless, a missing
   one would strand the message.
 
 Failures and stopping
