@@ -48,7 +48,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
-            item.add_marker(pytest.mark.timeout(DEADLOCK_TIMEOUT, method=os.environ.get("ACTORGEN_TEST_TIMEOUT_METHOD", "thread")))
+            item.add_marker(
+                pytest.mark.timeout(
+                    DEADLOCK_TIMEOUT,
+                    method=os.environ.get("ACTORGEN_TEST_TIMEOUT_METHOD", "thread"),
+                )
+            )
 
 
 # The backends the behaviour suite runs on; the deterministic one with a few seeds.

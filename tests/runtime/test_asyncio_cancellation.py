@@ -39,13 +39,13 @@ def _held(journal: Journal, gate: threading.Event, wait_until: Waiter) -> Record
     return recorder
 
 
-
 def assert_none_ran(recorder: RecorderProcess, journal: Journal, gate: threading.Event) -> None:
     """Open the gate, let the recorder finish, and check that it handled only the hold:
     the asks queued behind it were withdrawn."""
     gate.set()
     recorder.whoami().result(PATIENCE)
     assert journal.log("r") == ["hold"]
+
 
 def _cancel_when_awaited(
     make: Callable[[], Awaitable[T]], asks: list[Future[object]]

@@ -154,7 +154,8 @@ def test_bad_bounds_are_refused(runtime: Runtime, journal: Journal) -> None:
         RecorderCluster(capacity=0)
     with pytest.raises(ValueError, match="when_full must be 'block' or 'raise'"):
         RecorderCluster(when_full="drop")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="full_timeout must be >= 0"), spawn_options(
-        full_timeout=-1
+    with (
+        pytest.raises(ValueError, match="full_timeout must be >= 0"),
+        spawn_options(full_timeout=-1),
     ):
         pass

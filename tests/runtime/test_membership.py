@@ -120,7 +120,9 @@ def test_messages_left_in_an_empty_cluster_fail_at_shutdown_never_silently(
         reply = cluster.note_and_reply("never")
         cluster.note("never either")
     assert runtime.shutdown() is False  # not everything was handled, and it says so
-    with pytest.raises(RuntimeStopped, match="the runtime of cluster RecorderCluster-1 was shut down"):
+    with pytest.raises(
+        RuntimeStopped, match="the runtime of cluster RecorderCluster-1 was shut down"
+    ):
         reply.result(0)
     assert [failure.message for failure in failures] == [RecorderNoteMessage("never either")]
     assert all(isinstance(failure.error, RuntimeStopped) for failure in failures)

@@ -84,7 +84,9 @@ def test_stop_fails_every_message_the_process_will_never_handle(
     with pytest.raises(Boom):
         failing.result(PATIENCE)
     for future in queued:
-        with pytest.raises(ProcessStopped, match=r"process Worker-\d+ stopped \(a handler raised Boom"):
+        with pytest.raises(
+            ProcessStopped, match=r"process Worker-\d+ stopped \(a handler raised Boom"
+        ):
             future.result(PATIENCE)
     wait_until(lambda: len(failures) == 1, "the queued tell is reported")
     assert isinstance(failures[0].error, ProcessStopped)
