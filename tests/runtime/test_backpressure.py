@@ -131,9 +131,13 @@ def test_a_blocked_sender_gives_up_after_full_timeout_deterministically(
     once nothing is left to run the send gives up, as a timed-out one does."""
     with spawn_options(capacity=1, full_timeout=0.02):
         worker = WorkerProcess.spawn("w")
-    reply = worker.call(lambda: (worker.foo(0), worker.foo(1)))
+
+    def send_twice() -> None:
+        worker.foo(0)  # fills the mailbox of the worker, which is busy with this handler
+        worker.foo(1)
+
     with pytest.raises(QueueFull, match=r"stayed full for 0.02 s \(capacity 1\)"):
-        reply.result(PATIENCE)
+        worker.call(send_twice).result(PATIENCE)
 
 
 @only_on("threads", why=SENDER)
