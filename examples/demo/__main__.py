@@ -33,6 +33,7 @@ from actorgen.runtime import (
     Future,
     Histogram,
     Runtime,
+    Strategy,
     cluster_stats,
     spawn_options,
 )
@@ -41,7 +42,7 @@ from ..job_batch.checksums import Checksum, fetch_seconds
 from ..job_batch.checksums_actors import ChecksumWorkerCluster, ChecksumWorkerProcess
 from ..job_batch.manifest import ManifestEntry, MiB, build_manifest, check, first_free_makespan
 
-STRATEGIES = ("balanced", "round_robin")
+STRATEGIES: tuple[Strategy, ...] = ("balanced", "round_robin")
 # How often the view is redrawn: the live one, and the plain lines.
 LIVE_INTERVAL = 0.1
 PLAIN_INTERVAL = 0.5
@@ -92,7 +93,7 @@ def snapshot(strategy: str, stats: ClusterStats, elapsed: float, done: int, tota
 
 
 def run_batch(
-    strategy: str,
+    strategy: Strategy,
     manifest: list[ManifestEntry],
     workers: int,
     show: Callable[[Snapshot], None],
