@@ -1,5 +1,6 @@
 # ruff: noqa: RUF001 - the report prints typographic signs on purpose
-"""What the always-on stats cost: cluster tells while a thread polls them, and one call's price.
+"""What the stats cost: cluster tells while a thread polls them, one call's price, and
+what latency histograms (``Runtime(latency_histograms=True)``) cost the same tells.
 
 Run from the repository root::
 
@@ -24,6 +25,12 @@ The per-message counters cannot be turned off, so what can be measured side by s
    ``cluster_stats()`` of one of its clusters. Reported in µs and as a ratio to one cluster
    tell of step 1's plain run in the same repeat (sent and handled): one call costs as much
    as that many tells.
+3. **Latency histograms**: the same tells phase once more, not polled, on a runtime made
+   with ``latency_histograms=True`` (every message stamped when sent and timed when
+   handled, `runtime/_latency.py`). Reported: the median of the paired ratios *with
+   histograms ÷ without* (step 1's plain run of the same repeat) of tells/s and of CPU
+   time per tell; the histograms' counts are checked against the tells sent. The three
+   runs of a repeat go in an order that rotates from repeat to repeat.
 
 Nothing here asserts on time; the exit status is 1 only if a run's totals do not add up.
 """
@@ -91,9 +98,12 @@ class Poller:
         self._thread.join()
 
 
-def tells_run(sizes: Sizes, polled: bool) -> dict[str, float]:
-    """One run of the suite's cluster tells phase, with or without a poller."""
+def tells_run(sizes: Sizes, polled: bool, timed: bool = False) -> dict[str, float]:
+    """One run of the suite's cluster tells phase, with or without a poller, on a runtime
+    with or without latency histograms (`timed`)."""
     variant = ActorgenCluster(next(s for s in STRATEGIES if s.key == DEFAULT_STRATEGY))
+    if timed:
+        variant.runtime_options = {"latency_histograms": True}
     gc.collect()
     variant.start(WORKERS)
     try:
@@ -118,6 +128,15 @@ def tells_run(sizes: Sizes, polled: bool) -> dict[str, float]:
                 poller.__exit__()
         expected.sent_tells(values)
         verify(expected, variant.totals())
+        if timed:
+            assert variant.runtime is not None
+            _, handler = runtime_stats(variant.runtime).class_latency("Worker")
+            # The totals' asks (one per member) are timed too.
+            if handler.count < len(warm) + len(values):
+                raise VerificationError(
+                    f"the latency histograms counted {handler.count:,} messages, not at "
+                    f"least the {len(warm) + len(values):,} tells sent"
+                )
     finally:
         variant.stop()
     return {
@@ -169,12 +188,15 @@ def median(values: list[float]) -> float:
 def measure(sizes: Sizes, log: Callable[[str], None]) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     for repeat in range(sizes.repeats):
-        order = (False, True) if repeat % 2 == 0 else (True, False)
+        kinds = ["plain", "polled", "timed"]
+        order = kinds[repeat % 3 :] + kinds[: repeat % 3]
         run: dict[str, Any] = {}
-        for polled in order:
-            run["polled" if polled else "plain"] = tells_run(sizes, polled)
+        for kind in order:
+            run[kind] = tells_run(sizes, polled=kind == "polled", timed=kind == "timed")
         run["price"] = price(sizes)
         plain, polled_run = run["plain"], run["polled"]
+        run["timed_ratio"] = run["timed"]["rate"] / plain["rate"]
+        run["timed_cpu_ratio"] = run["timed"]["cpu_ns"] / plain["cpu_ns"]
         run["ratio"] = polled_run["rate"] / plain["rate"]
         run["cpu_ratio"] = polled_run["cpu_ns"] / plain["cpu_ns"]
         run["polls_per_second"] = polled_run["polls"] / polled_run["seconds"]
@@ -189,7 +211,8 @@ def measure(sizes: Sizes, log: Callable[[str], None]) -> dict[str, Any]:
             f"(CPU per tell {run['cpu_ratio']:.3f}) "
             f"({run['polls_per_second']:,.0f} polls/s); runtime_stats() "
             f"{run['price']['runtime_stats_s'] * 1e6:,.1f} µs = "
-            f"{run['runtime_stats_in_tells']:,.1f} tells"
+            f"{run['runtime_stats_in_tells']:,.1f} tells; histograms ÷ plain "
+            f"{run['timed_ratio']:.3f}"
         )
     ratios = [run["ratio"] for run in runs]
     cpu_ratios = [run["cpu_ratio"] for run in runs]
@@ -207,6 +230,11 @@ def measure(sizes: Sizes, log: Callable[[str], None]) -> dict[str, Any]:
         "cpu_polled_over_plain": median(cpu_ratios),
         "cpu_polled_over_plain_min": min(cpu_ratios),
         "cpu_polled_over_plain_max": max(cpu_ratios),
+        "timed_over_plain": median([run["timed_ratio"] for run in runs]),
+        "timed_over_plain_min": min(run["timed_ratio"] for run in runs),
+        "timed_over_plain_max": max(run["timed_ratio"] for run in runs),
+        "cpu_timed_over_plain": median([run["timed_cpu_ratio"] for run in runs]),
+        "timed_rate": median([run["timed"]["rate"] for run in runs]),
         "plain_rate": median([run["plain"]["rate"] for run in runs]),
         "polled_rate": median([run["polled"]["rate"] for run in runs]),
         "polls_per_second": median([run["polls_per_second"] for run in runs]),
@@ -251,6 +279,10 @@ def report(figures: dict[str, Any]) -> str:
             f"one cluster_stats() of {f['members']} members: {f['cluster_stats_us']:,.1f} µs = "
             f"{f['cluster_stats_in_tells']:,.1f} cluster tells",
             f"both every millisecond, on that runtime: {per_second / 1e3:.1%} of the time",
+            f"cluster tells with latency histograms ÷ without: {f['timed_over_plain']:.3f}× "
+            f"(min {f['timed_over_plain_min']:.3f}×, max {f['timed_over_plain_max']:.3f}×; "
+            f"{f['timed_rate']:,.0f} tells/s); CPU time per tell "
+            f"{f['cpu_timed_over_plain']:.3f}×",
         ]
     )
 
@@ -279,7 +311,7 @@ def main() -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    log(f"stats_cost.py: {sizes.repeats} repeats, polled and plain runs alternating")
+    log(f"stats_cost.py: {sizes.repeats} repeats, plain, polled and timed runs rotating")
     try:
         figures = measure(sizes, log)
     except VerificationError as error:

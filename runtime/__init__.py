@@ -14,6 +14,7 @@ Public names::
                                 change clusters and processes while work flows
     Strategy                    how a cluster routes messages without a @route
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
+    Histogram, LatencySeries      latency histograms, with Runtime(latency_histograms=True)
     ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
     StaleModuleWarning          a generated module no longer matches its source
 
@@ -55,6 +56,8 @@ from ._options import WhenFull as WhenFull
 from ._options import spawn_options as spawn_options
 from ._routers import Strategy as Strategy
 from ._stats import ClusterStats as ClusterStats
+from ._stats import Histogram as Histogram
+from ._stats import LatencySeries as LatencySeries
 from ._stats import ProcessStats as ProcessStats
 from ._stats import RuntimeStats as RuntimeStats
 from ._stats import cluster_stats as cluster_stats
@@ -69,6 +72,8 @@ __all__ = [
     "ClusterStats",
     "Failure",
     "Future",
+    "Histogram",
+    "LatencySeries",
     "NoMembers",
     "ProcessHandle",
     "ProcessOptions",

@@ -15,6 +15,7 @@ joins (broadcasts raise `NoMembers`; a runtime shutdown fails whatever still wai
 from __future__ import annotations
 
 import itertools
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from functools import partial
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._contract import CLUSTER_STRATEGIES
 from ._current import running_process
-from ._envelopes import Envelope, drain, fail_all, message_of
+from ._envelopes import Envelope, Stamped, drain, fail_all, message_of
 from ._errors import ActorgenError, NoMembers, QueueFull, UsageError
 from ._future import Future
 from ._locks import held, new_lock
@@ -271,6 +272,8 @@ class ClusterCore:
         else:
             queue = seat.pinned
         owner = None if stealable else seat
+        if runtime.latency is not None:  # histograms on: note when it was sent
+            envelope = Stamped(envelope, time.perf_counter_ns())
         try:
             if self.capacity is None:
                 queue.append(envelope)

@@ -18,6 +18,8 @@ What a backend implements
 - `_wait_quiet(timeout)` (a drain: until no process has work) and
   `_stop_handlers(deadline)` (end the backend's threads, if any).
 - `_workers()` and `_pool_counts()`, for `runtime_stats`; `threads`.
+- to offer latency histograms, the `latency_histograms` argument, passed on to
+  `RuntimeCore.__init__`; the processes then time their messages themselves.
 
 How a runtime ends (for every backend)
 --------------------------------------
@@ -52,6 +54,7 @@ from . import _exit
 from ._current import entered, running, running_process
 from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, Failure, describe, log, log_failure
+from ._latency import Latency
 from ._locks import new_lock
 from ._names import Names
 
@@ -90,11 +93,15 @@ class RuntimeCore:
         name: str,
         on_error: ErrorHandler | None,
         drain_timeout: float | None,
+        latency_histograms: bool = False,
     ) -> None:
         if drain_timeout is not None and drain_timeout < 0:
             raise ValueError(f"drain_timeout must be >= 0 or None, not {drain_timeout!r}")
         self.name = name
         self.on_error: ErrorHandler = on_error or log_failure
+        # Set once, before the first process: its processes stamp and time every message
+        # (`_latency`); None keeps the untimed path, which pays nothing for it.
+        self.latency: Latency | None = Latency() if latency_histograms else None
         self.drain_timeout = drain_timeout
         # Read without a lock on every send; each is set once and never cleared:
         # `closing` once shutdown begins (senders then ask `refuse`), `stopping` once

@@ -86,8 +86,9 @@ class DeterministicRuntime(RuntimeCore):
             assert counter.total().result() == 1   # runs the scheduler until the reply
             runtime.run_until_idle()                # everything still queued
 
-    `on_error` and `drain_timeout` are as for `Runtime`. See the module docstring for when
-    handlers run and what is reported instead of a deadlock.
+    `on_error`, `drain_timeout` and `latency_histograms` are as for `Runtime` (the
+    histograms hold wall-clock times, which no seed makes repeatable). See the module
+    docstring for when handlers run and what is reported instead of a deadlock.
     """
 
     drives_waits = True
@@ -99,11 +100,17 @@ class DeterministicRuntime(RuntimeCore):
         name: str = "deterministic",
         on_error: ErrorHandler | None = None,
         drain_timeout: float | None = DRAIN_TIMEOUT,
+        latency_histograms: bool = False,
     ) -> None:
         if not isinstance(seed, int):
             raise TypeError(f"seed must be an int, not {type(seed).__name__}")
         self.runq: ReadyQueue = ReadyQueue()
-        super().__init__(name=name, on_error=on_error, drain_timeout=drain_timeout)
+        super().__init__(
+            name=name,
+            on_error=on_error,
+            drain_timeout=drain_timeout,
+            latency_histograms=latency_histograms,
+        )
         self.seed = seed
         self.steps = 0  # steps run so far: a test can check that work happened
         self._random = random.Random(seed)

@@ -3,6 +3,9 @@
 A tell travels as its bare message, an ask as the tuple ``(message, future)``. Generated
 messages are dataclasses, never tuples, so the class tells them apart; a tuple costs less
 to build than any wrapper class on the path that carries every ask.
+
+With latency histograms on (`_latency`), every envelope is sent inside a `Stamped`, which
+adds the time it was sent; the process that takes it unwraps it. Nothing else wraps.
 """
 
 from __future__ import annotations
@@ -14,12 +17,24 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._core import RuntimeCore
 
-__all__ = ["Envelope", "drain", "fail_all", "message_of"]
+__all__ = ["Envelope", "Stamped", "drain", "fail_all", "message_of"]
 
 Envelope = Any
 
 
+class Stamped:
+    """An envelope and when it was sent (``time.perf_counter_ns()``)."""
+
+    __slots__ = ("envelope", "ns")
+
+    def __init__(self, envelope: Envelope, ns: int) -> None:
+        self.envelope = envelope
+        self.ns = ns
+
+
 def message_of(envelope: Envelope) -> object:
+    if envelope.__class__ is Stamped:
+        envelope = envelope.envelope
     return envelope[0] if envelope.__class__ is tuple else envelope
 
 
@@ -30,6 +45,8 @@ def fail_all(
     Returns how many were failed: asks withdrawn by `cancel()` are not (nobody waits)."""
     failed = 0
     for envelope in envelopes:
+        if envelope.__class__ is Stamped:
+            envelope = envelope.envelope
         if envelope.__class__ is tuple:
             future = envelope[1]
             if future.cancelled():

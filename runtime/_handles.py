@@ -15,7 +15,7 @@ from ._cluster import ClusterCore
 from ._default import current_runtime
 from ._errors import UsageError
 from ._options import WhenFull, options_for, spawn_name
-from ._process import ProcessCore
+from ._process import ProcessCore, TimedProcessCore
 from ._routers import Strategy
 
 if TYPE_CHECKING:
@@ -39,13 +39,15 @@ def new_process(
     name = spawn_name()
     instance = make()
     options = options_for(instance)
+    # Chosen once per process: an untimed runtime's processes never look at the option.
+    core_class = ProcessCore if runtime.latency is None else TimedProcessCore
     if name is None or "{}" in name:
-        return ProcessCore(
+        return core_class(
             runtime, runtime.names.for_process(kind, name), instance, dispatch, options, make
         )
     runtime.names.claim(name)
     try:
-        core = ProcessCore(runtime, name, instance, dispatch, options, make)
+        core = core_class(runtime, name, instance, dispatch, options, make)
     except BaseException:
         runtime.names.release(name, None)
         raise

@@ -56,7 +56,7 @@ from collections.abc import Callable
 from threading import Condition
 from typing import TYPE_CHECKING, Any
 
-from ._envelopes import Envelope, drain, fail_all
+from ._envelopes import Envelope, Stamped, drain, fail_all
 from ._errors import ProcessStopped, QueueFull
 from ._future import RUNNING, Future
 from ._locks import held, new_lock
@@ -68,12 +68,13 @@ if TYPE_CHECKING:
     from ._core import RuntimeCore
     from ._worker import Worker
 
-__all__ = ["ProcessCore", "Taken"]
+__all__ = ["ProcessCore", "Taken", "TimedProcessCore"]
 
 
 Dispatch = Callable[[Any, Any], object]
-# A message `take` gave a backend: (message, the ask's future or None, its cluster or None).
-Taken = tuple[Any, "Future[Any] | None", "ClusterCore | None"]
+# A message `take` gave a backend: (message, the ask's future or None, its cluster or None,
+# the nanoseconds it waited between its send and this take; -1 if it was not stamped).
+Taken = tuple[Any, "Future[Any] | None", "ClusterCore | None", int]
 
 
 class ProcessCore:
@@ -518,11 +519,15 @@ class ProcessCore:
             envelope, cluster, self._cursor = self._take_rotating(self._cursor)
             if envelope is None:
                 return None
+            waited = -1
+            if envelope.__class__ is Stamped:  # latency histograms are on
+                waited = time.perf_counter_ns() - envelope.ns
+                envelope = envelope.envelope
             if envelope.__class__ is not tuple:
-                return envelope, None, cluster
+                return envelope, None, cluster, waited
             message, future = envelope
             if future._claim():
-                return message, future, cluster
+                return message, future, cluster, waited
             self._skipped(cluster)
             if self.runtime.stopping:
                 return None
@@ -536,13 +541,17 @@ class ProcessCore:
     def settle(self, taken: Taken, reply: object, error: BaseException | None, ns: int) -> None:
         """`taken`'s handler returned `reply`, or raised `error`, after `ns` nanoseconds:
         count it, deliver the outcome, supervise, and tell who waits on its queue."""
-        _, future, cluster = taken
+        message, future, cluster, waited = taken
+        latency = self.runtime.latency
+        if latency is not None:  # before the reply, as the counters: who sees it sees them
+            kind = type(self._instance).__name__
+            latency.record(kind, None if cluster is None else cluster.name, waited, ns)
         self.handled += 1
         self.busy_ns += ns
         if error is not None:
             self.failed += 1
             if future is None:
-                self.runtime.report(self.name, taken[0], error)
+                self.runtime.report(self.name, message, error)
             else:
                 future._fail(error)
             if self.options.supervision != "resume":
@@ -677,3 +686,84 @@ class ProcessCore:
     def queued(self) -> int:
         mailbox = self._mailbox
         return len(mailbox) if mailbox else 0
+
+
+class TimedProcessCore(ProcessCore):
+    """A process of a runtime with latency histograms (see `_latency`).
+
+    Its sends stamp every envelope with the time it was sent, and it runs one message at
+    a time through `take` and `settle`, which record how long each waited and ran: the
+    same turns, batches and counts as `ProcessCore.run`, paid for by the processes of
+    that runtime only. `current` is the message whose handler is running (None between
+    messages), for `process_stats`.
+    """
+
+    __slots__ = ("current",)
+
+    def __init__(
+        self,
+        runtime: RuntimeCore,
+        name: str,
+        instance: object,
+        dispatch: Dispatch,
+        options: ProcessOptions,
+        make: Callable[[], object],
+    ) -> None:
+        super().__init__(runtime, name, instance, dispatch, options, make)
+        self.current: object = None
+
+    def tell(self, message: object) -> None:
+        self._post(Stamped(message, time.perf_counter_ns()))
+
+    def ask(self, message: object) -> Future[Any]:
+        future: Future[Any] = Future(self)
+        self._post(Stamped((message, future), time.perf_counter_ns()))
+        return future
+
+    def take(self) -> Taken | None:
+        taken = super().take()
+        self.current = None if taken is None else taken[0]
+        return taken
+
+    def settle(self, taken: Taken, reply: object, error: BaseException | None, ns: int) -> None:
+        self.current = None
+        super().settle(taken, reply, error, ns)
+
+    def run(self, worker: Worker) -> None:
+        """`ProcessCore.run`, one message at a time through `take` and `settle`."""
+        if not self.begin():
+            return
+        runtime = self.runtime
+        worker.base_handled = handled_before = self.handled
+        worker.base_failed = failed_before = self.failed
+        worker.since_ns = started = time.perf_counter_ns()
+        runq = self.queue
+        requeue = False
+        try:
+            batch = budget = worker.batch
+            while True:
+                if not budget:
+                    if not runq.empty():  # others wait for a thread: their turn
+                        requeue = True
+                        return
+                    budget = batch
+                budget -= 1
+                taken = self.take()
+                if taken is None:
+                    return
+                began = time.perf_counter_ns()
+                try:
+                    reply, error = self.handle(taken[0]), None
+                except BaseException as raised:  # delivered to the future or on_error
+                    reply, error = None, raised
+                self.settle(taken, reply, error, time.perf_counter_ns() - began)
+                if runtime.stopping:
+                    return
+        finally:
+            worker.handled += self.handled - handled_before
+            worker.failed += self.failed - failed_before
+            worker.busy_ns += time.perf_counter_ns() - started
+            if requeue:
+                self._requeue()
+            else:
+                self.end()

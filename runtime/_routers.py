@@ -79,7 +79,8 @@ class Balanced(Router):
 
     def sends(self) -> Sends:
         cluster = self.cluster
-        if cluster.capacity is None:  # the lock-free path: the default, and the fastest
+        # The lock-free path, the default and the fastest; `send` when messages are timed.
+        if cluster.capacity is None and cluster.runtime.latency is None:
             return cluster.tell_shared, cluster.ask_shared
         return cluster.tell_balanced, cluster.ask_balanced
 

@@ -5,7 +5,8 @@
   functions do);
 - the semantics do not know the backends: no module but the backends themselves, the
   default runtime and the public entry points imports `_threads` or `_deterministic`;
-- the runtime imports nothing outside the standard library.
+- the runtime imports nothing outside the standard library, but for its optional
+  bridge to one extra (`prometheus`, on prometheus_client), which no module imports.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
 BACKENDS = {"_threads", "_deterministic"}
 # Who may name a backend: the package's entry points, and the default runtime (a pool).
 MAY_IMPORT_BACKENDS = {"__init__", "testing", "_default"}
+# Optional modules and the one package outside the standard library each may import.
+OPTIONAL = {"prometheus": "prometheus_client"}
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -108,8 +111,15 @@ def test_the_runtime_needs_only_the_standard_library() -> None:
         path.name: sorted(
             name
             for name in run_time_imports(path)[1]
-            if name not in sys.stdlib_module_names and name != "__future__"
+            if name not in sys.stdlib_module_names
+            and name != "__future__"
+            and name != OPTIONAL.get(path.stem)
         )
         for path in RUNTIME.glob("*.py")
     }
     assert not {name: found for name, found in foreign.items() if found}
+
+
+def test_no_runtime_module_imports_an_optional_one() -> None:
+    users = {module for module, targets in graph().items() if targets & set(OPTIONAL)}
+    assert not users, f"modules that import an optional module: {sorted(users)}"

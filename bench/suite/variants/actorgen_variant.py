@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import cycle
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from actorgen.runtime import Future, Runtime
 
@@ -120,10 +120,12 @@ class _Actorgen(Variant):
         self._stack = ExitStack()
         self._members: list[WorkerProcess] = []
         self.runtime: Runtime | None = None  # the runtime of the current run
+        # Arguments of that runtime beyond its name (bench/stats_cost.py times messages).
+        self.runtime_options: dict[str, Any] = {}
 
     def _start(self, workers: int) -> None:
         self._stack = ExitStack()
-        self.runtime = self._stack.enter_context(Runtime(name="bench"))
+        self.runtime = self._stack.enter_context(Runtime(name="bench", **self.runtime_options))
         self._members = [WorkerProcess.spawn() for _ in range(workers)]
 
     def _sync(self) -> None:
