@@ -42,6 +42,10 @@ def test_messages_sent_just_before_exit_are_all_handled() -> None:
 JOBS = 2000
 JOB_SECONDS = 0.004
 QUEUED_WORK = JOBS * JOB_SECONDS / 2  # seconds of work queued on 2 threads
+# An exit in less than this share of the queued work did not run the queue. Not a speed
+# check: the grace period and process start-up are wall-clock costs that a loaded machine
+# stretches, so the share leaves room for them (the counts of "done" say the rest).
+UNDRAINED = 0.5
 
 PRELUDE = textwrap.dedent(
     f"""
@@ -105,7 +109,7 @@ def test_ctrl_c_stops_a_program_on_the_default_runtime_without_running_its_queue
     child.send_signal(signal.SIGINT)
     took, out, err = finish(child)
     handled = out.count("done")
-    assert took < 0.25 * QUEUED_WORK, f"exit took {took:.2f} s of {QUEUED_WORK:.1f} s queued"
+    assert took < UNDRAINED * QUEUED_WORK, f"exit took {took:.2f} s of {QUEUED_WORK:.1f} s queued"
     assert handled < JOBS / 2, f"{handled} of {JOBS} jobs ran after Ctrl-C"
     assert "KeyboardInterrupt" in err  # the program's own traceback, as Python prints it
     assert "Exception ignored" not in err
@@ -117,7 +121,7 @@ def test_ctrl_c_leaving_a_with_Runtime_block_stops_without_draining() -> None:
     child = start("with Runtime(threads=2):\n" + textwrap.indent(QUEUE_JOBS, "    ") + "    cluster.join()\n")
     child.send_signal(signal.SIGINT)
     took, out, err = finish(child)
-    assert took < 0.25 * QUEUED_WORK, f"exit took {took:.2f} s of {QUEUED_WORK:.1f} s queued"
+    assert took < UNDRAINED * QUEUED_WORK, f"exit took {took:.2f} s of {QUEUED_WORK:.1f} s queued"
     assert out.count("done") < JOBS / 2
     assert "KeyboardInterrupt" in err and "Exception ignored" not in err
 
@@ -133,7 +137,7 @@ def test_an_exception_leaving_a_with_Runtime_block_fails_the_queue_instead_of_ru
     )
     child = start(script)
     took, out, err = finish(child)
-    assert took < 0.25 * QUEUED_WORK
+    assert took < UNDRAINED * QUEUED_WORK
     assert out.count("done") < JOBS / 2
     assert "stopped <Runtime actorgen threads=2 closed>" in out
     assert child.returncode == 0, err
@@ -144,7 +148,7 @@ def test_ctrl_c_during_the_exit_drain_stops_it_and_prints_no_traceback() -> None
     time.sleep(0.2)  # into the drain (only where the signal lands; nothing is timed by it)
     child.send_signal(signal.SIGINT)
     took, out, err = finish(child)
-    assert took < 0.25 * QUEUED_WORK, f"exit took {took:.2f} s of {QUEUED_WORK:.1f} s queued"
+    assert took < UNDRAINED * QUEUED_WORK, f"exit took {took:.2f} s of {QUEUED_WORK:.1f} s queued"
     assert out.count("done") < JOBS
     assert "Traceback" not in err and "Exception ignored" not in err, err
 
@@ -158,7 +162,7 @@ def test_a_second_ctrl_c_exits_at_once_without_a_traceback() -> None:
     time.sleep(0.05)
     child.send_signal(signal.SIGINT)  # handlers are busy for 10 s: the grace is cut short
     took, _, err = finish(child)
-    assert took < 0.25 * QUEUED_WORK
+    assert took < UNDRAINED * QUEUED_WORK
     assert "Exception ignored" not in err, err
 
 
@@ -237,7 +241,7 @@ def test_a_second_ctrl_c_leaving_a_with_Runtime_block_adds_no_traceback() -> Non
     time.sleep(0.1)  # inside the grace that running handlers get
     child.send_signal(signal.SIGINT)
     took, _, err = finish(child)
-    assert took < 0.25 * QUEUED_WORK
+    assert took < UNDRAINED * QUEUED_WORK
     assert err.count("Traceback") == 1, err  # the program's own KeyboardInterrupt, once
     assert "During handling" not in err and "Exception ignored" not in err, err
 
