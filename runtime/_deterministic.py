@@ -190,20 +190,13 @@ class DeterministicRuntime(RuntimeCore):
 
     def _handle_one(self, process: ProcessCore) -> None:
         """One message of `process`, through the steps every non-inline backend uses."""
-        taken = process.take()
-        if taken is None:
-            return
-        started = time.perf_counter_ns()
-        try:
-            reply, error = process.handle(taken[0]), None
-        except BaseException as raised:  # delivered to the future or on_error
-            reply, error = None, raised
-        ns = time.perf_counter_ns() - started
-        process.settle(taken, reply, error, ns)
-        worker = self._worker
-        worker.handled += 1
-        worker.failed += error is not None
-        worker.busy_ns += ns
+        outcome = process.handle_next()
+        if outcome is not None:
+            ns, failed = outcome
+            worker = self._worker
+            worker.handled += 1
+            worker.failed += failed
+            worker.busy_ns += ns
 
     def run_until(self, done: Callable[[], bool], timeout: float | None, target: object) -> bool:
         """Run steps until `done()`. When nothing is ready and it is not done: False with

@@ -560,6 +560,22 @@ class ProcessCore:
             future._resolve(reply)
         self._skipped(cluster)
 
+    def handle_next(self) -> tuple[int, bool] | None:
+        """`take`, `handle` and `settle` the next message, for a backend whose handlers
+        run inline but one message at a time: how long it ran (ns) and whether it
+        failed, or None if there was none."""
+        taken = self.take()
+        if taken is None:
+            return None
+        started = time.perf_counter_ns()
+        try:
+            reply, error = self.handle(taken[0]), None
+        except BaseException as raised:  # delivered to the future or on_error
+            reply, error = None, raised
+        ns = time.perf_counter_ns() - started
+        self.settle(taken, reply, error, ns)
+        return ns, error is not None
+
     def end(self) -> None:
         """End the turn: go idle (parked in every cluster) unless work arrived meanwhile,
         which puts the process back on its run queue."""
@@ -748,15 +764,8 @@ class TimedProcessCore(ProcessCore):
                         return
                     budget = batch
                 budget -= 1
-                taken = self.take()
-                if taken is None:
+                if self.handle_next() is None:
                     return
-                began = time.perf_counter_ns()
-                try:
-                    reply, error = self.handle(taken[0]), None
-                except BaseException as raised:  # delivered to the future or on_error
-                    reply, error = None, raised
-                self.settle(taken, reply, error, time.perf_counter_ns() - began)
                 if runtime.stopping:
                     return
         finally:
