@@ -341,15 +341,17 @@ class ProcessCore:
         dispatch = self._dispatch
         instance = self._instance
         cursor = self._cursor
-        # The thread's own counts (runtime_stats) are settled once per run, not per message.
-        worker.base_handled = handled_before = self.handled
-        worker.base_failed = failed_before = self.failed
-        worker.since_ns = run_started = started = time.perf_counter_ns()
+        # The thread's own counts (runtime_stats) are settled once per run, not per message,
+        # each time in one store (see `Worker.tally`).
+        started = time.perf_counter_ns()
+        _, handled, failed, busy_ns = worker.tally
+        worker.tally = (self, handled - self.handled, failed - self.failed, busy_ns - started)
         runq = self.queue
         unsaved = 0  # tells handled but not yet added to self.handled
         # How the run ends, acted on last (in `finally`), once the counts are settled:
-        # from then on another thread may run this process.
-        requeue = sleep = False
+        # from then on another thread may run this process, and write them (see
+        # "Without the GIL" in docs/architecture.md: one writer at a time).
+        requeue = sleep = halt = False
         # The queues of the only seat, kept in locals while the seat stays the same (typed
         # Any: they are set before first use, which a type checker cannot follow here).
         last_seat: Seat | None = None
@@ -440,8 +442,7 @@ class ProcessCore:
                     if cancelled:
                         self._skipped(cluster)
                         if runtime.stopping:
-                            self._running = False
-                            self.abandon()
+                            halt = True
                             return
                         continue
                 else:
@@ -469,6 +470,9 @@ class ProcessCore:
                         unsaved = 0
                         future._resolve(result)
                 if cluster is not None:
+                    if unsaved:  # counted before the mark goes: join() then sees it counted
+                        self.handled += unsaved
+                        unsaved = 0
                     self.handling = None
                     # Blocked senders want to hear of every message; joiners only of an
                     # empty shared queue (waking them earlier costs a lock per message).
@@ -477,21 +481,22 @@ class ProcessCore:
                 elif self._blocked:
                     self._make_room()
                 if runtime.stopping:
-                    self._running = False
-                    self.abandon()
+                    halt = True
                     return
         finally:
             self.handled += unsaved
             self._cursor = cursor
             ended = time.perf_counter_ns()
             self.busy_ns += ended - started
-            worker.handled += self.handled - handled_before
-            worker.failed += self.failed - failed_before
-            worker.busy_ns += ended - run_started
+            _, handled, failed, busy_ns = worker.tally
+            worker.tally = (None, handled + self.handled, failed + self.failed, busy_ns + ended)
             if requeue:
                 self._requeue()
             elif sleep:
                 self._sleep()
+            elif halt:  # the runtime is stopping: fail what is queued here
+                self._running = False
+                self.abandon()
 
     # -- running one message at a time (backends whose handlers do not run inline) --------
     # `run` above is these four steps fused, for the thread pool, where every call is paid
