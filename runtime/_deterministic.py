@@ -193,10 +193,7 @@ class DeterministicRuntime(RuntimeCore):
             reply, error = None, raised
         ns = time.perf_counter_ns() - started
         process.settle(taken, reply, error, ns)
-        worker = self._worker
-        worker.handled += 1
-        worker.failed += error is not None
-        worker.busy_ns += ns
+        self._worker.add(1, error is not None, ns)
 
     def run_until(self, done: Callable[[], bool], timeout: float | None, target: object) -> bool:
         """Run steps until `done()`. When nothing is ready and it is not done: False with

@@ -232,9 +232,7 @@ class Runtime(RuntimeCore):
             for workers in (self._pool, self._dedicated):
                 if worker in workers:
                     workers.remove(worker)
-            self._retired.handled += worker.handled
-            self._retired.failed += worker.failed
-            self._retired.busy_ns += worker.busy_ns
+            self._retired.add(*worker.counted(time.perf_counter_ns()))
 
     def _watch(self) -> None:
         """The monitor: start backup threads while pool threads block (module docstring)."""
