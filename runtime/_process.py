@@ -84,6 +84,7 @@ class ProcessCore:
     __slots__ = (
         "__weakref__",  # explicitly named processes are kept in a weak registry
         "_blocked",
+        "_busy",
         "_capacity",
         "_cursor",
         "_dispatch",
@@ -99,7 +100,6 @@ class ProcessCore:
         "_seats",
         "_space",
         "_stop_reason",
-        "busy_ns",
         "failed",
         "handled",
         "handling",
@@ -126,7 +126,9 @@ class ProcessCore:
         self.handled = 0
         self.failed = 0
         self.restarts = 0
-        self.busy_ns = 0
+        # (busy ns of the runs that ended, when the current run began or 0): one tuple,
+        # replaced whole by the running thread, so `busy_ns` reads it in one load.
+        self._busy = (0, 0)
         # Kept only where a restart needs it: it holds the spawn arguments alive.
         self._make = make if options.supervision == "restart" else None
         self._instance = instance
@@ -152,6 +154,12 @@ class ProcessCore:
 
     def __repr__(self) -> str:
         return f"<process {self.name}>"
+
+    @property
+    def busy_ns(self) -> int:
+        """Time spent handling messages, the running turn's so far included."""
+        ended, began = self._busy
+        return ended + (time.perf_counter_ns() - began if began else 0)
 
     @property
     def scheduled(self) -> bool:
@@ -344,6 +352,7 @@ class ProcessCore:
         # The thread's own counts (runtime_stats) are settled once per run, not per message,
         # each time in one store (see `Worker.tally`).
         started = time.perf_counter_ns()
+        self._busy = (self._busy[0], started)
         _, handled, failed, busy_ns = worker.tally
         worker.tally = (self, handled - self.handled, failed - self.failed, busy_ns - started)
         runq = self.queue
@@ -371,9 +380,6 @@ class ProcessCore:
                     # Keep the stats fresh while a process runs on and on.
                     self.handled += unsaved
                     unsaved = 0
-                    now = time.perf_counter_ns()
-                    self.busy_ns += now - started
-                    started = now
                 budget -= 1
                 if self._stop_reason is not None:  # stopped: take nothing more, anywhere
                     sleep = True
@@ -464,15 +470,15 @@ class ProcessCore:
                         instance = self._instance
                 else:
                     if future is None:
-                        unsaved += 1  # a local: cheaper than the attribute, saved below
+                        if cluster is None:
+                            unsaved += 1  # a local: cheaper than the attribute, saved below
+                        else:  # counted before its mark goes: join() sees it counted
+                            self.handled += 1
                     else:
                         self.handled += unsaved + 1
                         unsaved = 0
                         future._resolve(result)
                 if cluster is not None:
-                    if unsaved:  # counted before the mark goes: join() then sees it counted
-                        self.handled += unsaved
-                        unsaved = 0
                     self.handling = None
                     # Blocked senders want to hear of every message; joiners only of an
                     # empty shared queue (waking them earlier costs a lock per message).
@@ -487,7 +493,7 @@ class ProcessCore:
             self.handled += unsaved
             self._cursor = cursor
             ended = time.perf_counter_ns()
-            self.busy_ns += ended - started
+            self._busy = (self._busy[0] + ended - started, 0)
             _, handled, failed, busy_ns = worker.tally
             worker.tally = (None, handled + self.handled, failed + self.failed, busy_ns + ended)
             if requeue:
@@ -543,7 +549,8 @@ class ProcessCore:
         count it, deliver the outcome, supervise, and tell who waits on its queue."""
         _, future, cluster = taken
         self.handled += 1
-        self.busy_ns += ns
+        ended, began = self._busy
+        self._busy = (ended + ns, began)
         if error is not None:
             self.failed += 1
             if future is None:
