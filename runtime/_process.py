@@ -38,12 +38,14 @@ queue (it will be handled), and not sent if before. Either way the runtime stays
 
 Failures and stopping
 ---------------------
-A handler's exception goes to the ask's future or to the runtime's `on_error`; then the
-process's supervision policy applies: resume, restart (a fresh instance from the spawn
-arguments) or stop. A stopped process leaves its clusters (their queued work goes to the
-other members) and fails every message it will never handle with `ProcessStopped`. It
-looks at its stop mark before every message it takes, so once `stop` has begun it takes
-nothing more from any source. Exceptions of the runtime's own error path (an `on_error`
+A handler's exception goes to the runtime's `on_error` (a tell), then the process's
+supervision policy applies: resume, restart (a fresh instance from the spawn arguments)
+or stop; an ask's future gets the exception after that, so a caller who sees it sees the
+process restarted, or stopped and out of its clusters, even while it runs on another core.
+A stopped process leaves its clusters (their queued work goes to the other members) and
+fails every message it will never handle with `ProcessStopped`. It looks at its stop mark
+before every message it takes, so once `stop` has begun it takes nothing more from any
+source. Exceptions of the runtime's own error path (an `on_error`
 or done-callback that raises, even `SystemExit`; an exception whose `__str__` raises) are
 logged and never stop a pool thread.
 """
@@ -463,11 +465,13 @@ class ProcessCore:
                     self.failed += 1
                     if future is None:
                         runtime.report(self.name, message, error)
-                    else:
-                        future._fail(error)
                     if self.options.supervision != "resume":
+                        # Before an ask's failure is delivered: whoever sees the exception
+                        # sees the process restarted, or stopped and out of its clusters.
                         supervise(self, error)
                         instance = self._instance
+                    if future is not None:
+                        future._fail(error)
                 else:
                     if future is None:
                         if cluster is None:
@@ -555,10 +559,10 @@ class ProcessCore:
             self.failed += 1
             if future is None:
                 self.runtime.report(self.name, taken[0], error)
-            else:
-                future._fail(error)
             if self.options.supervision != "resume":
-                supervise(self, error)
+                supervise(self, error)  # first, as in `run`
+            if future is not None:
+                future._fail(error)
         elif future is not None:
             future._resolve(reply)
         self._skipped(cluster)
