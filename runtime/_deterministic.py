@@ -197,15 +197,16 @@ class DeterministicRuntime(RuntimeCore):
 
     def run_until(self, done: Callable[[], bool], timeout: float | None, target: object) -> bool:
         """Run steps until `done()`. When nothing is ready and it is not done: False with
-        a `timeout` (the caller's wait times out), else `UsageError` (it never would be)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        a `timeout` (the caller's wait times out), else `UsageError` (it never would be).
+
+        The clock plays no part: how long handlers take must not change what happens, or
+        a seed would not replay. So a wait whose handlers keep sending for ever does not
+        end; `run_until_idle(max_steps=...)` bounds such programs."""
         while not done():
             if not self._step():
                 if timeout is not None:
                     return False
                 raise UsageError(self._stuck(target))
-            if deadline is not None and time.monotonic() > deadline:
-                return done()
         return True
 
     def _stuck(self, target: object) -> str:
@@ -244,6 +245,8 @@ class DeterministicRuntime(RuntimeCore):
         return stable_hash(key)
 
     def _wait_quiet(self, timeout: float | None) -> bool:
+        # A drain's timeout is real time: it bounds how long leaving the block can take,
+        # and whatever it leaves is failed and reported, not run in another order.
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.active and self._step():
             if deadline is not None and time.monotonic() > deadline:

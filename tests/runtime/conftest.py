@@ -48,7 +48,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
         if here in item.path.parents:
-            item.add_marker(pytest.mark.timeout(DEADLOCK_TIMEOUT, method=os.environ.get("ACTORGEN_TEST_TIMEOUT_METHOD", "thread")))
+            item.add_marker(
+                pytest.mark.timeout(
+                    DEADLOCK_TIMEOUT,
+                    method=os.environ.get("ACTORGEN_TEST_TIMEOUT_METHOD", "thread"),
+                )
+            )
 
 
 # The backends the behaviour suite runs on; the deterministic one with a few seeds.
@@ -113,13 +118,23 @@ def journal() -> Journal:
     return Journal()
 
 
+CLOSED_GATE = "a handler waits on a closed gate: this test needs the thread runtime"
+
+
 class _NoBlocking(threading.Event):
     """The `gate` of a deterministic runtime: a handler blocked on it would block the one
-    thread that runs everything, so waiting on a closed one fails the test at once."""
+    thread that runs everything, so waiting on a closed one fails the test at once.
+
+    The failure is raised inside the handler, where it becomes the handler's error (a
+    future's exception, a report to `on_error`) that the test may never look at; so the
+    gate remembers it, and fails the test at teardown too."""
+
+    refused = False
 
     def wait(self, timeout: float | None = None) -> bool:
         if not self.is_set():
-            pytest.fail("a handler waits on a closed gate: this test needs the thread runtime")
+            self.refused = True
+            pytest.fail(CLOSED_GATE)
         return True
 
 
@@ -130,6 +145,23 @@ def gate(runtime: Runtime) -> Iterator[threading.Event]:
     event = _NoBlocking() if isinstance(runtime, DeterministicRuntime) else threading.Event()
     yield event
     event.set()
+    if isinstance(event, _NoBlocking) and event.refused:
+        pytest.fail(CLOSED_GATE)
+
+
+class WhileBusy(threading.Event):
+    """What the deterministic runtime has instead of a gate: an object a handler can wait
+    on like an event, whose `wait` runs `fn` and returns at once. ``recorder.hold(
+    WhileBusy(fn))`` runs `fn` inside the recorder's handler: `fn` acts while the recorder
+    is busy, and a wait in `fn` runs the other processes but never the recorder."""
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.fn()
+        return True
 
 
 class Waiter:

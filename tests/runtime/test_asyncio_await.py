@@ -11,8 +11,10 @@ from app.journal import Journal
 from app.recorders_actors import RecorderProcess
 from app.workers import Boom
 from app.workers_actors import WorkerProcess
+from conftest import only_on
 
 
+@only_on("threads", why="handlers block on a gate that a coroutine opens while they wait")
 def test_awaiting_asks_leaves_the_event_loop_free_to_run_other_coroutines(
     runtime: Runtime, journal: Journal
 ) -> None:
@@ -35,6 +37,33 @@ def test_awaiting_asks_leaves_the_event_loop_free_to_run_other_coroutines(
 
     assert asyncio.run(main()) == ["r0", "r1", "r2"]
     assert ticks == [0, 1, 2, 3, 4]
+
+
+@only_on("deterministic", why="its handlers run on the loop's thread, when awaited")
+def test_awaiting_an_ask_runs_the_handlers_before_other_coroutines_get_a_turn(
+    runtime: Runtime, journal: Journal
+) -> None:
+    """The deterministic counterpart of the test above: there `await` cannot leave the
+    loop free, since only the awaiting thread can run the handlers; it runs them at once."""
+    recorders = [RecorderProcess.spawn(f"r{i}", journal) for i in range(3)]
+    ticks = []
+
+    async def tick() -> None:
+        for tick in range(5):
+            ticks.append(tick)
+            await asyncio.sleep(0)
+
+    async def main() -> list[int]:
+        ticking = asyncio.ensure_future(tick())
+        await asyncio.sleep(0)  # the ticker has its first turn
+        replies = [await recorder.note_and_reply(recorder) for recorder in recorders]
+        assert ticks == [0]  # every reply came before the ticker's next turn
+        await ticking
+        return replies
+
+    assert asyncio.run(main()) == [0, 0, 0]
+    assert ticks == [0, 1, 2, 3, 4]
+    assert journal.items() == recorders
 
 
 def test_asyncio_gather_of_asks_returns_each_reply_in_order(runtime: Runtime) -> None:

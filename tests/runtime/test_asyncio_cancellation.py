@@ -18,8 +18,14 @@ from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers import Boom
 from app.workers_actors import WorkerProcess
-from conftest import PATIENCE, Waiter
+from conftest import PATIENCE, Waiter, only_on
 from helpers import run_python
+
+# The tests on a runtime let a task await an ask that is not answered yet (queued behind
+# a held handler, or held itself), then cancel the task, time it out or close its loop.
+# On the deterministic runtime `await future` runs the handlers until the reply is there
+# before the task ever suspends: no task awaits an unanswered ask.
+AWAITS_UNANSWERED = "a task awaits an ask that a handler held on a gate keeps unanswered"
 
 T = TypeVar("T")
 
@@ -32,13 +38,13 @@ def _held(journal: Journal, gate: threading.Event, wait_until: Waiter) -> Record
     return recorder
 
 
-
 def assert_none_ran(recorder: RecorderProcess, journal: Journal, gate: threading.Event) -> None:
     """Open the gate, let the recorder finish, and check that it handled only the hold:
     the asks queued behind it were withdrawn."""
     gate.set()
     recorder.whoami().result(PATIENCE)
     assert journal.log("r") == ["hold"]
+
 
 def _cancel_when_awaited(
     make: Callable[[], Awaitable[T]], asks: list[Future[object]]
@@ -56,6 +62,7 @@ def _cancel_when_awaited(
     return main
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_cancelling_the_awaiting_task_withdraws_a_queued_ask(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -74,6 +81,7 @@ def test_cancelling_the_awaiting_task_withdraws_a_queued_ask(
     assert journal.log("r") == ["hold", "next"]  # the withdrawn ask never ran
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_cancelling_the_awaiting_task_lets_a_started_ask_finish_quietly(
     runtime: Runtime, journal: Journal, gate: threading.Event, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -94,6 +102,7 @@ def test_cancelling_the_awaiting_task_lets_a_started_ask_finish_quietly(
     assert caplog.records == []
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_an_ask_that_completes_after_its_loop_closed_logs_nothing(
     runtime: Runtime, journal: Journal, gate: threading.Event, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -140,6 +149,7 @@ def test_a_future_cancelled_by_another_thread_while_awaited_raises_asyncio_Cance
         asyncio.run(main())
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_wait_for_that_times_out_withdraws_the_queued_ask(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -156,6 +166,7 @@ def test_wait_for_that_times_out_withdraws_the_queued_ask(
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout() is new in 3.11")
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_asyncio_timeout_that_expires_withdraws_the_queued_ask(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -172,6 +183,7 @@ def test_asyncio_timeout_that_expires_withdraws_the_queued_ask(
     assert_none_ran(recorder, journal, gate)
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_gather_raises_the_first_error_and_leaves_the_other_asks_running(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -190,6 +202,7 @@ def test_gather_raises_the_first_error_and_leaves_the_other_asks_running(
     asyncio.run(main())
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_a_cancelled_gather_withdraws_its_queued_asks(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -209,6 +222,7 @@ def test_a_cancelled_gather_withdraws_its_queued_asks(
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.TaskGroup is new in 3.11")
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_a_task_group_cancels_the_other_asks_when_one_fails(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -231,6 +245,7 @@ def test_a_task_group_cancels_the_other_asks_when_one_fails(
     assert all(ask.cancelled() for ask in asks)
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_as_completed_takes_asks_and_yields_replies_in_completion_order(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -248,6 +263,7 @@ def test_as_completed_takes_asks_and_yields_replies_in_completion_order(
     assert asyncio.run(main()) == [5, 1]
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_asyncio_wait_takes_tasks_made_with_ensure_future(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -268,6 +284,7 @@ def test_asyncio_wait_takes_tasks_made_with_ensure_future(
     assert slow.cancelled()
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_create_task_wants_a_coroutine_and_ensure_future_makes_the_task(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -289,6 +306,7 @@ def test_create_task_wants_a_coroutine_and_ensure_future_makes_the_task(
     assert queued.cancelled()
 
 
+@only_on("threads", why=AWAITS_UNANSWERED)
 def test_asyncio_run_cancels_leftover_asks_when_main_returns(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:

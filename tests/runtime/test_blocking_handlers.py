@@ -13,6 +13,12 @@ from collections.abc import Callable
 
 from actorgen.runtime import ProcessStopped, Runtime, runtime_stats, spawn_options, stop_process
 from app.workers_actors import WorkerProcess
+from conftest import only_on
+
+# Every test here is about the pool's threads: backup threads started while handlers
+# block, dedicated threads, a fast process answering while others sleep. The
+# deterministic runtime has one thread and no pool: a sleeping handler blocks everything.
+pytestmark = only_on("threads", why="measures the pool's backup and dedicated threads")
 
 PATIENCE = 10.0  # seconds to wait for what should happen at once, before failing
 SLEEPERS = 50

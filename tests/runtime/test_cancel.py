@@ -22,7 +22,13 @@ from actorgen.runtime import (
 from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.shards_actors import ShardCluster, ShardProcess
-from conftest import PATIENCE, Waiter
+from conftest import PATIENCE, Waiter, WhileBusy, only_on
+
+# Why a test runs on one backend only. The thread versions keep a member busy on a gate
+# while the test acts from the main thread; the deterministic versions need no gate:
+# nothing runs there until the test waits, so asks sent meanwhile stay queued.
+HELD = "a handler blocks on a gate while the test acts from the main thread"
+QUEUED = "asks stay queued until the test waits: nothing runs by itself"
 
 
 def _hold(
@@ -34,6 +40,7 @@ def _hold(
     return holds
 
 
+@only_on("threads", why=HELD)
 def test_cancelling_a_queued_ask_withdraws_it(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -58,6 +65,30 @@ def test_cancelling_a_queued_ask_withdraws_it(
     assert (stats.handled, stats.failed) == (2, 0)  # the skipped ask counts as neither
 
 
+@only_on("deterministic", why=QUEUED)
+def test_cancelling_a_queued_ask_withdraws_it_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    recorder = RecorderProcess.spawn("r", journal)
+    future = recorder.note_and_reply("withdrawn")
+    called: list[Future[int]] = []
+    future.add_done_callback(called.append)
+    assert not future.running()
+    assert future.cancel() is True
+    assert future.cancelled() and future.done() and not future.running()
+    assert called == [future]  # done callbacks run on cancel
+    with pytest.raises(CancelledError):
+        future.result()
+    with pytest.raises(CancelledError):
+        future.exception(timeout=0)
+    assert repr(future) == "<Future cancelled>"
+    assert recorder.note_and_reply("next").result(PATIENCE) == 0  # the first it handled
+    assert journal.log("r") == ["next"]
+    stats = process_stats(recorder)
+    assert (stats.handled, stats.failed) == (1, 0)  # the skipped ask counts as neither
+
+
+@only_on("threads", why=HELD)
 def test_a_started_ask_runs_to_completion(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -67,6 +98,21 @@ def test_a_started_ask_runs_to_completion(
     assert not future.cancelled() and not future.done()
     gate.set()
     assert future.result(PATIENCE) == "r"
+    assert not future.cancelled()
+
+
+@only_on("deterministic", why="the test cancels the ask from inside its own handler")
+def test_a_started_ask_runs_to_completion_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    seen: list[tuple[bool, bool, bool]] = []
+
+    def cancel_while_running() -> None:
+        seen.append((future.running(), future.cancel(), future.done()))
+
+    future = RecorderProcess.spawn("r", journal).hold(WhileBusy(cancel_while_running))
+    assert future.result(PATIENCE) == "r"
+    assert seen == [(True, False, False)]  # running, not cancellable, not done
     assert not future.cancelled()
 
 
@@ -123,6 +169,7 @@ def test_cancel_and_workers_race_and_each_ask_either_runs_or_is_withdrawn(
     assert sum(member.handled for member in cluster_stats(cluster).members) == len(handled)
 
 
+@only_on("threads", why=HELD)
 @pytest.mark.parametrize("strategy", ["balanced", "round_robin", "work_stealing"])
 def test_cluster_asks_are_withdrawn_and_join_counts_the_rest(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter, strategy: str
@@ -145,6 +192,25 @@ def test_cluster_asks_are_withdrawn_and_join_counts_the_rest(
     assert sum(member.handled for member in stats.members) == 3 + 15  # holds + the rest
 
 
+@only_on("deterministic", why=QUEUED)
+@pytest.mark.parametrize("strategy", ["balanced", "round_robin", "work_stealing"])
+def test_cluster_asks_are_withdrawn_and_join_counts_the_rest_deterministically(
+    runtime: Runtime, journal: Journal, strategy: str
+) -> None:
+    members = [RecorderProcess.spawn(f"m{i}", journal) for i in range(3)]
+    cluster = RecorderCluster(members, strategy=strategy)  # type: ignore[arg-type]
+    futures = [cluster.note_and_reply(i) for i in range(30)]
+    assert all(future.cancel() for future in futures[::2])
+    assert cluster_stats(cluster).queued == 30  # withdrawn asks wait until a member skips them
+    cluster.join(PATIENCE)
+    assert sorted(journal.items()) == list(range(1, 30, 2))
+    assert all(future.result(0) is not None for future in futures[1::2])
+    stats = cluster_stats(cluster)
+    assert (stats.queued, stats.in_flight) == (0, 0)
+    assert sum(member.handled for member in stats.members) == 15
+
+
+@only_on("threads", why="a thread joins while the main thread cancels and opens the gate")
 def test_join_returns_when_every_queued_ask_was_cancelled(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -171,6 +237,22 @@ def test_join_returns_when_every_queued_ask_was_cancelled(
     assert journal.items() == ["hold", "hold"]
 
 
+@only_on("deterministic", why=QUEUED)
+def test_join_returns_when_every_queued_ask_was_cancelled_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    """The last message a member takes is a skipped one: the joiner must still hear of it."""
+    members = [RecorderProcess.spawn(f"m{i}", journal) for i in range(2)]
+    cluster = RecorderCluster(members)
+    futures = [cluster.note_and_reply(i) for i in range(10)]
+    assert cluster_stats(cluster).queued == 10
+    assert all(future.cancel() for future in futures)
+    cluster.join()  # without a timeout: a join that could not end would raise UsageError
+    assert journal.items() == []
+    assert cluster_stats(cluster).queued == 0
+
+
+@only_on("threads", why=HELD)
 def test_a_cancelled_ask_holds_its_place_in_a_bounded_queue_until_skipped(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -187,6 +269,22 @@ def test_a_cancelled_ask_holds_its_place_in_a_bounded_queue_until_skipped(
     assert journal.log("m") == ["hold", 3]
 
 
+@only_on("deterministic", why=QUEUED)
+def test_a_cancelled_ask_holds_its_place_in_a_bounded_queue_until_skipped_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    member = RecorderProcess.spawn("m", journal)
+    cluster = RecorderCluster([member], capacity=2, when_full="raise")
+    queued = [cluster.note_and_reply(i) for i in range(2)]
+    assert all(future.cancel() for future in queued)
+    with pytest.raises(QueueFull):
+        cluster.note_and_reply(2)
+    cluster.join(PATIENCE)
+    assert cluster.note_and_reply(3).result(PATIENCE) == 0
+    assert journal.log("m") == [3]
+
+
+@only_on("threads", why="a sender thread blocks while the member is held")
 @pytest.mark.parametrize("where", ["cluster", "mailbox"])
 def test_skipping_a_cancelled_ask_makes_room_for_a_blocked_sender(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter, where: str
@@ -211,6 +309,24 @@ def test_skipping_a_cancelled_ask_makes_room_for_a_blocked_sender(
     assert journal.log("m") == ["hold", 1]
 
 
+@only_on("deterministic", why="the blocked send runs the member, which skips the withdrawn ask")
+@pytest.mark.parametrize("where", ["cluster", "mailbox"])
+def test_skipping_a_cancelled_ask_makes_room_for_a_blocked_sender_deterministically(
+    runtime: Runtime, journal: Journal, where: str
+) -> None:
+    with spawn_options(capacity=1):
+        member = RecorderProcess.spawn("m", journal)
+    cluster = RecorderCluster([member], capacity=1)
+    target = cluster if where == "cluster" else member
+    assert target.note_and_reply(0).cancel()
+    # The queue is full: this send blocks until the member has skipped the withdrawn ask.
+    # Were the room never made, it would raise UsageError (a deadlock), not return.
+    sent = target.note_and_reply(1)
+    assert sent.result(PATIENCE) == 0
+    assert journal.log("m") == [1]
+
+
+@only_on("threads", why=HELD)
 def test_routed_asks_are_withdrawn(
     runtime: Runtime, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -235,6 +351,26 @@ def test_routed_asks_are_withdrawn(
     assert sum(process_stats(m).handled for m in members) == 3 + 36 - len(withdrawn)
 
 
+@only_on("deterministic", why=QUEUED)
+def test_routed_asks_are_withdrawn_deterministically(runtime: Runtime) -> None:
+    """Key affinity and round robin (seats), and balanced (the shared queue), by @route."""
+    members = [ShardProcess.spawn(f"s{i}") for i in range(3)]
+    cluster = ShardCluster(members, strategy="work_stealing")
+    keyed = [cluster.owner(f"user-{i}") for i in range(12)]
+    in_turn = [cluster.next_name() for _ in range(12)]
+    balanced = [cluster.any_name() for _ in range(12)]
+    withdrawn = [f for asks in (keyed, in_turn, balanced) for f in asks[::3]]
+    assert all(future.cancel() for future in withdrawn)
+    cluster.join(PATIENCE)
+    for future in (f for asks in (keyed, in_turn, balanced) for f in asks):
+        assert future.done()
+        assert future.cancelled() == (future in withdrawn)
+        if not future.cancelled():
+            assert future.result() in {"s0", "s1", "s2"}
+    assert sum(process_stats(m).handled for m in members) == 36 - len(withdrawn)
+
+
+@only_on("threads", why=HELD)
 def test_each_broadcast_future_can_be_cancelled_on_its_own(
     runtime: Runtime, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -252,6 +388,21 @@ def test_each_broadcast_future_can_be_cancelled_on_its_own(
     assert [process_stats(m).handled for m in members] == [2, 1, 2]
 
 
+@only_on("deterministic", why=QUEUED)
+def test_each_broadcast_future_can_be_cancelled_on_its_own_deterministically(
+    runtime: Runtime,
+) -> None:
+    members = [ShardProcess.spawn(f"s{i}") for i in range(3)]
+    cluster = ShardCluster(members)
+    first, second, third = cluster.name_of()
+    assert second.cancel() is True
+    cluster.join(PATIENCE)
+    assert (first.result(0), third.result(0)) == ("s0", "s2")
+    assert second.cancelled()
+    assert [process_stats(m).handled for m in members] == [1, 0, 1]
+
+
+@only_on("threads", why=HELD)
 def test_stopping_a_process_leaves_its_cancelled_asks_cancelled(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -263,6 +414,19 @@ def test_stopping_a_process_leaves_its_cancelled_asks_cancelled(
     gate.set()
     assert withdrawn.cancelled()
     assert type(doomed.exception(PATIENCE)) is ProcessStopped
+
+
+@only_on("deterministic", why=QUEUED)
+def test_stopping_a_process_leaves_its_cancelled_asks_cancelled_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    recorder = RecorderProcess.spawn("r", journal)
+    withdrawn, doomed = recorder.note_and_reply(1), recorder.note_and_reply(2)
+    assert withdrawn.cancel()
+    stop_process(recorder)  # fails the queued asks: a cancelled one must not make it raise
+    assert withdrawn.cancelled()
+    assert type(doomed.exception(PATIENCE)) is ProcessStopped
+    assert journal.log("r") == []
 
 
 def test_a_shutdown_that_fails_queued_work_leaves_cancelled_asks_cancelled(

@@ -7,10 +7,11 @@ import threading
 from collections import Counter
 
 import pytest
-from actorgen.runtime import Runtime, UsageError, cluster_stats
+from actorgen.runtime import Runtime, UsageError, add_member, cluster_stats
 from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers_actors import WorkerCluster, WorkerProcess
+from conftest import only_on
 
 PATIENCE = 10.0  # seconds to wait for what should happen at once, before failing
 
@@ -47,6 +48,7 @@ def test_join_also_waits_for_work_that_handlers_add_while_it_waits(runtime: Runt
     assert added == list(range(21))
 
 
+@only_on("threads", why="the work is stuck on a gate while the main thread joins")
 def test_join_with_a_timeout_raises_TimeoutError_while_work_is_stuck(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -59,6 +61,23 @@ def test_join_with_a_timeout_raises_TimeoutError_while_work_is_stuck(
     cluster.join()
     assert held.result() in {"m0", "m1"}
     assert "after" in journal.items()
+
+
+@only_on("deterministic", why="only work that nothing can run is stuck there")
+def test_join_with_a_timeout_raises_TimeoutError_while_work_is_stuck_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    """A join that runs out of work to run times out; the work left stays queued."""
+    cluster = RecorderCluster()  # no members: its work is stuck until one joins
+    asked = cluster.note_and_reply("asked")
+    cluster.note("after")
+    with pytest.raises(TimeoutError):
+        cluster.join(timeout=0.05)
+    assert cluster_stats(cluster).queued == 2
+    add_member(cluster, RecorderProcess.spawn("m", journal))
+    cluster.join()
+    assert asked.result() == 0
+    assert journal.log("m") == ["asked", "after"]
 
 
 def test_joining_a_cluster_from_one_of_its_members_raises_UsageError(runtime: Runtime) -> None:

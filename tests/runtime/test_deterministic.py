@@ -186,6 +186,16 @@ def test_a_reply_nothing_can_give_raises_or_times_out() -> None:
         future.cancel()
 
 
+def test_a_timeout_never_ends_a_wait_while_work_can_still_run() -> None:
+    """Slow handlers do not make a reply late: the clock plays no part, so the outcome
+    is the same on a fast machine and a slow one."""
+    with DeterministicRuntime(seed=1):
+        worker = WorkerProcess.spawn("w")
+        for _ in range(5):
+            worker.sleep(0.02)
+        assert worker.bar(1).result(timeout=0.001) == 1
+
+
 def test_a_full_mailbox_runs_the_scheduler_instead_of_blocking() -> None:
     journal = Journal()
     with DeterministicRuntime():

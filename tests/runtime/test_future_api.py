@@ -6,13 +6,21 @@ import logging
 import threading
 
 import pytest
-from actorgen.runtime import Future, Runtime
+from actorgen.runtime import Future, Runtime, add_member
 from app.journal import Journal
-from app.recorders_actors import RecorderProcess
+from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers import Boom
 from app.workers_actors import WorkerProcess
+from conftest import only_on
+
+# A reply is late on the thread runtime while its handler blocks on a gate. On the
+# deterministic runtime a wait runs the handlers until the reply is there, so it is never
+# late: a wait with a timeout times out only when nothing left to run could reply.
+LATE = "the reply is late while its handler blocks on a gate"
+NOTHING_TO_RUN = "a wait times out only once nothing left to run could reply"
 
 
+@only_on("threads", why=LATE)
 def test_result_with_a_timeout_raises_TimeoutError_if_the_reply_is_late(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -25,6 +33,21 @@ def test_result_with_a_timeout_raises_TimeoutError_if_the_reply_is_late(
     assert future.done()
 
 
+@only_on("deterministic", why=NOTHING_TO_RUN)
+def test_result_with_a_timeout_raises_TimeoutError_if_nothing_can_reply(
+    runtime: Runtime, journal: Journal
+) -> None:
+    cluster = RecorderCluster()  # no members: nothing can handle its asks yet
+    future = cluster.whoami()
+    with pytest.raises(TimeoutError):
+        future.result(timeout=0.01)
+    assert not future.done()
+    add_member(cluster, RecorderProcess.spawn("r", journal))
+    assert future.result(timeout=10) == "r"  # a timed-out wait does not spoil the future
+    assert future.done()
+
+
+@only_on("threads", why=LATE)
 def test_exception_with_a_timeout_raises_TimeoutError_if_the_reply_is_late(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -35,6 +58,18 @@ def test_exception_with_a_timeout_raises_TimeoutError_if_the_reply_is_late(
     assert future.exception() is None
 
 
+@only_on("deterministic", why=NOTHING_TO_RUN)
+def test_exception_with_a_timeout_raises_TimeoutError_if_nothing_can_reply(
+    runtime: Runtime, journal: Journal
+) -> None:
+    cluster = RecorderCluster()
+    future = cluster.whoami()
+    with pytest.raises(TimeoutError):
+        future.exception(timeout=0)
+    add_member(cluster, RecorderProcess.spawn("r", journal))
+    assert future.exception() is None
+
+
 def test_exception_returns_the_handler_exception_or_None(runtime: Runtime) -> None:
     worker = WorkerProcess.spawn("w")
     error = worker.explode("broken").exception()
@@ -42,6 +77,7 @@ def test_exception_returns_the_handler_exception_or_None(runtime: Runtime) -> No
     assert worker.bar(1).exception() is None
 
 
+@only_on("threads", why="a handler blocks on a gate while the test adds callbacks")
 def test_done_callbacks_are_called_once_when_the_reply_arrives(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -60,6 +96,21 @@ def test_done_callbacks_are_called_once_when_the_reply_arrives(
     assert called.wait(10)
     assert future.result() == "r"
     assert calls == [("first", future), ("second", future)]
+
+
+@only_on("deterministic", why="the ask stays queued until the test waits")
+def test_done_callbacks_are_called_once_when_the_reply_arrives_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    future = RecorderProcess.spawn("r", journal).whoami()
+    calls: list[tuple[str, Future[str]]] = []
+    future.add_done_callback(lambda f: calls.append(("first", f)))
+    future.add_done_callback(lambda f: calls.append(("second", f)))
+    assert calls == []
+    assert future.result() == "r"
+    assert calls == [("first", future), ("second", future)]
+    assert future.result() == "r"
+    assert calls == [("first", future), ("second", future)]  # once
 
 
 def test_a_done_callback_added_after_the_reply_is_called_at_once(runtime: Runtime) -> None:
@@ -97,6 +148,7 @@ def test_a_future_completes_only_once() -> None:
     assert future.result() == 1
 
 
+@only_on("threads", why="several threads wait at once")
 def test_many_threads_can_wait_for_one_future(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:

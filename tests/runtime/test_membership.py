@@ -11,6 +11,7 @@ import threading
 import pytest
 from actorgen.runtime import (
     Failure,
+    Future,
     ProcessStopped,
     Runtime,
     RuntimeStopped,
@@ -22,9 +23,16 @@ from actorgen.runtime import (
 from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderNoteMessage, RecorderProcess
 from app.workers_actors import WorkerCluster, WorkerProcess
-from conftest import PATIENCE, Waiter
+from conftest import PATIENCE, Waiter, WhileBusy, only_on
+
+# Why a test runs on one backend only. The thread versions keep a member busy on a gate
+# while the test acts from the main thread; the deterministic versions act from inside
+# the busy member's handler (`WhileBusy`), or rely on asks staying queued until the test
+# waits.
+HELD = "a handler blocks on a gate while the test acts from the main thread"
 
 
+@only_on("threads", why=HELD)
 def test_an_added_member_takes_cluster_work_at_once(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -44,6 +52,30 @@ def test_an_added_member_takes_cluster_work_at_once(
     busy.result(PATIENCE)
 
 
+@only_on("deterministic", why="the test acts from inside the busy member's handler")
+def test_an_added_member_takes_cluster_work_at_once_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    first = RecorderProcess.spawn("first", journal)
+    cluster = RecorderCluster([first])
+    second = RecorderProcess.spawn("second", journal)
+    replies: list[int] = []
+
+    def while_first_is_busy() -> None:
+        for item in range(5):
+            cluster.note(item)
+        add_member(cluster, second)
+        assert cluster.members == (first, second)
+        # Only the newcomer can work off the queue: the first member is in this handler.
+        replies.append(cluster.note_and_reply("last").result(PATIENCE))
+
+    assert first.hold(WhileBusy(while_first_is_busy)).result(PATIENCE) == "first"
+    assert replies == [5]
+    assert journal.log("second") == [0, 1, 2, 3, 4, "last"]
+    assert journal.log("first") == ["hold"]
+
+
+@only_on("threads", why=HELD)
 def test_a_removed_member_finishes_its_message_and_its_queued_work_goes_to_the_others(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -66,6 +98,31 @@ def test_a_removed_member_finishes_its_message_and_its_queued_work_goes_to_the_o
     assert journal.log("leaving") == ["hold", "direct"]
 
 
+@only_on("deterministic", why="the test acts from inside the leaving member's handler")
+def test_a_removed_member_finishes_its_message_and_its_queued_work_goes_to_the_others_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    leaving = RecorderProcess.spawn("leaving", journal)
+    staying = RecorderProcess.spawn("staying", journal)
+    cluster = RecorderCluster([leaving, staying], strategy="round_robin")
+    direct: list[Future[int]] = []
+
+    def while_leaving_is_busy() -> None:
+        for item in range(10):  # round robin: five wait for each member
+            cluster.note(item)
+        direct.append(leaving.note_and_reply("direct"))
+        remove_member(cluster, leaving)
+        assert cluster.members == (staying,)
+
+    assert leaving.hold(WhileBusy(while_leaving_is_busy)).result(PATIENCE) == "leaving"
+    cluster.join(PATIENCE)
+    assert sorted(journal.log("staying")) == list(range(10))  # all ten, exactly once
+    # The direct mailbox is untouched: the removed member still handles its own mail.
+    assert direct[0].result(PATIENCE) == 1
+    assert journal.log("leaving") == ["hold", "direct"]
+
+
+@only_on("threads", why=HELD)
 def test_removing_a_member_does_not_interrupt_the_message_it_is_handling(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -80,6 +137,29 @@ def test_removing_a_member_does_not_interrupt_the_message_it_is_handling(
     gate.set()
     assert held.result(PATIENCE) == "member"
     cluster.join(PATIENCE)
+
+
+@only_on("deterministic", why="the test acts from inside the member's handler")
+def test_removing_a_member_does_not_interrupt_the_message_it_is_handling_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    member = RecorderProcess.spawn("member", journal)
+    cluster = RecorderCluster([member])
+    seen: list[object] = []
+
+    def while_handling() -> None:
+        remove_member(cluster, member)
+        seen.append(cluster_stats(cluster).in_flight)  # still counted until it is done
+        try:
+            cluster.join(timeout=0.05)  # join waits for the message of the removed member
+        except TimeoutError:
+            seen.append("join timed out")
+
+    held = cluster.hold(WhileBusy(while_handling))
+    assert held.result(PATIENCE) == "member"
+    assert seen == [1, "join timed out"]
+    cluster.join(PATIENCE)
+    assert cluster_stats(cluster).in_flight == 0
 
 
 def test_messages_to_a_cluster_without_members_wait_until_a_member_joins(
@@ -120,7 +200,9 @@ def test_messages_left_in_an_empty_cluster_fail_at_shutdown_never_silently(
         reply = cluster.note_and_reply("never")
         cluster.note("never either")
     assert runtime.shutdown() is False  # not everything was handled, and it says so
-    with pytest.raises(RuntimeStopped, match="the runtime of cluster RecorderCluster-1 was shut down"):
+    with pytest.raises(
+        RuntimeStopped, match="the runtime of cluster RecorderCluster-1 was shut down"
+    ):
         reply.result(0)
     assert [failure.message for failure in failures] == [RecorderNoteMessage("never either")]
     assert all(isinstance(failure.error, RuntimeStopped) for failure in failures)

@@ -9,9 +9,25 @@ from __future__ import annotations
 import threading
 
 import pytest
-from actorgen.runtime import NoMembers, Runtime, add_member, remove_member, stop_process
+from actorgen.runtime import (
+    Future,
+    NoMembers,
+    ProcessStopped,
+    Runtime,
+    add_member,
+    cluster_stats,
+    remove_member,
+    stop_process,
+)
 from app.shards_actors import ShardCluster, ShardProcess
-from conftest import PATIENCE, Waiter
+from conftest import PATIENCE, Waiter, only_on
+
+# Why a test runs on one backend only. The thread versions keep a member busy on a gate
+# while the test acts from the main thread; on the deterministic runtime nothing runs
+# until the test waits, so messages stay queued without a gate, and a member is busy
+# while the test acts from inside its handler.
+HELD = "a handler blocks on a gate while the test acts from the main thread"
+QUEUED = "messages stay queued until the test waits: nothing runs by itself"
 
 USERS = [f"user-{i}" for i in range(400)]
 
@@ -57,6 +73,7 @@ def test_removing_a_member_moves_only_its_own_keys(runtime: Runtime) -> None:
     }
 
 
+@only_on("threads", why=HELD)
 def test_key_routed_messages_waiting_for_a_removed_member_go_to_the_new_owner(
     runtime: Runtime, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -76,6 +93,23 @@ def test_key_routed_messages_waiting_for_a_removed_member_go_to_the_new_owner(
         cluster.visit(user, "queued")  # waits in s0's seat while s0 is held
     remove_member(cluster, members[0])
     gate.set()
+    for user in mine:
+        assert cluster.pages(user).result(PATIENCE) == ["queued"]
+    assert all(members[0].pages(user).result(PATIENCE) == [] for user in mine)
+
+
+@only_on("deterministic", why=QUEUED)
+def test_key_routed_messages_waiting_for_a_removed_member_go_to_the_new_owner_deterministically(
+    runtime: Runtime,
+) -> None:
+    members = [ShardProcess.spawn(f"s{i}") for i in range(3)]
+    cluster = ShardCluster(members)
+    owners = _owners(cluster)
+    mine = [user for user in USERS if owners[user] == "s0"][:20]
+    for user in mine:
+        cluster.visit(user, "queued")  # waits in s0's seat: nothing runs until we wait
+    assert cluster_stats(cluster).queued == len(mine)
+    remove_member(cluster, members[0])
     for user in mine:
         assert cluster.pages(user).result(PATIENCE) == ["queued"]
     assert all(members[0].pages(user).result(PATIENCE) == [] for user in mine)
@@ -111,6 +145,7 @@ def test_a_broadcast_to_a_cluster_without_members_is_a_clear_error(runtime: Runt
         cluster.name_of()
 
 
+@only_on("threads", why=HELD)
 def test_broadcast_copies_stay_with_a_member_that_leaves(
     runtime: Runtime, gate: threading.Event
 ) -> None:
@@ -131,6 +166,19 @@ def test_broadcast_copies_stay_with_a_member_that_leaves(
     assert [future.result(PATIENCE) for future in names] == ["s0", "s1"]
 
 
+@only_on("deterministic", why=QUEUED)
+def test_broadcast_copies_stay_with_a_member_that_leaves_deterministically(
+    runtime: Runtime,
+) -> None:
+    members = [ShardProcess.spawn(f"s{i}") for i in range(2)]
+    cluster = ShardCluster(members)
+    names = cluster.name_of()  # queued: nothing runs until we wait
+    remove_member(cluster, members[0])
+    # The copy addressed to s0 is still handled by s0, as a direct message.
+    assert [future.result(PATIENCE) for future in names] == ["s0", "s1"]
+
+
+@only_on("threads", why=HELD)
 def test_broadcast_copies_of_a_stopped_member_fail_with_process_stopped(
     runtime: Runtime, gate: threading.Event
 ) -> None:
@@ -154,6 +202,19 @@ def test_broadcast_copies_of_a_stopped_member_fail_with_process_stopped(
     assert names[1].result(PATIENCE) == "s1"
 
 
+@only_on("deterministic", why=QUEUED)
+def test_broadcast_copies_of_a_stopped_member_fail_with_process_stopped_deterministically(
+    runtime: Runtime,
+) -> None:
+    members = [ShardProcess.spawn(f"s{i}") for i in range(2)]
+    cluster = ShardCluster(members)
+    names = cluster.name_of()  # queued: nothing runs until we wait
+    stop_process(members[0])
+    with pytest.raises(ProcessStopped):
+        names[0].result(PATIENCE)
+    assert names[1].result(PATIENCE) == "s1"
+
+
 def test_a_round_robin_message_visits_members_in_turn(runtime: Runtime) -> None:
     cluster = ShardCluster([ShardProcess.spawn(f"s{i}") for i in range(3)])
     replies = [cluster.next_name().result(PATIENCE) for _ in range(6)]
@@ -161,6 +222,7 @@ def test_a_round_robin_message_visits_members_in_turn(runtime: Runtime) -> None:
     assert sorted(replies[:3]) == ["s0", "s1", "s2"]
 
 
+@only_on("threads", why=HELD)
 def test_a_balanced_message_skips_a_busy_member_of_a_round_robin_cluster(
     runtime: Runtime, gate: threading.Event
 ) -> None:
@@ -179,4 +241,23 @@ def test_a_balanced_message_skips_a_busy_member_of_a_round_robin_cluster(
     assert in_turn[1].result(PATIENCE) == "s1"
     assert not in_turn[0].done()  # waits for s0, whose turn it was
     gate.set()
+    assert in_turn[0].result(PATIENCE) == "s0"
+
+
+@only_on("deterministic", why="the test acts from inside the busy member's handler")
+def test_a_balanced_message_skips_a_busy_member_of_a_round_robin_cluster_deterministically(
+    runtime: Runtime,
+) -> None:
+    members = [ShardProcess.spawn(f"s{i}") for i in range(2)]
+    cluster = ShardCluster(members, strategy="round_robin")
+
+    def while_s0_is_busy() -> list[Future[str]]:
+        assert [cluster.any_name().result(PATIENCE) for _ in range(5)] == ["s1"] * 5
+        in_turn = [cluster.default_name() for _ in range(2)]  # the cluster's round robin
+        assert in_turn[1].result(PATIENCE) == "s1"
+        assert not in_turn[0].done()  # waits for s0, whose turn it was
+        return in_turn
+
+    in_turn = members[0].call(while_s0_is_busy).result(PATIENCE)
+    assert isinstance(in_turn, list)
     assert in_turn[0].result(PATIENCE) == "s0"

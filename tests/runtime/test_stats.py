@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from actorgen.runtime import Runtime, cluster_stats, process_stats
+from actorgen.runtime import Future, Runtime, cluster_stats, process_stats
 from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers_actors import WorkerCluster, WorkerProcess
+from conftest import WhileBusy, only_on
 
 Waiter = Callable[[Callable[[], bool], str], None]
 
@@ -35,6 +36,7 @@ def test_process_names_are_unique_per_runtime(runtime: Runtime) -> None:
     assert len(names) == 5
 
 
+@only_on("threads", why="handlers block on a gate while the test reads the stats")
 def test_cluster_stats_show_queued_and_in_flight_work(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -54,6 +56,34 @@ def test_cluster_stats_show_queued_and_in_flight_work(
     assert sum(m.handled for m in stats.members) == 9
 
 
+@only_on("deterministic", why="the stats are read from inside the second busy member")
+def test_cluster_stats_show_queued_and_in_flight_work_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    """Both members busy at once on one thread: the first one's handler waits for the
+    second hold, whose handler reads the stats."""
+    cluster = RecorderCluster([RecorderProcess.spawn(f"m{i}", journal) for i in range(2)])
+    seen: list[tuple[int, int]] = []
+
+    def read_stats() -> None:
+        stats = cluster_stats(cluster)
+        seen.append((stats.queued, stats.in_flight))
+
+    holds: list[Future[str]] = []
+    holds.append(cluster.hold(WhileBusy(lambda: holds[1].result())))
+    holds.append(cluster.hold(WhileBusy(read_stats)))
+    for job in range(7):
+        cluster.note(job)
+    assert (cluster_stats(cluster).queued, cluster_stats(cluster).in_flight) == (9, 0)
+    cluster.join()
+    assert seen == [(7, 2)]
+    assert sorted(hold.result() for hold in holds) == ["m0", "m1"]
+    stats = cluster_stats(cluster)
+    assert (stats.queued, stats.in_flight) == (0, 0)
+    assert [m.handled for m in stats.members] == [len(journal.log("m0")), len(journal.log("m1"))]
+    assert sum(m.handled for m in stats.members) == 9
+
+
 def test_cluster_stats_show_each_members_share_and_busy_time(runtime: Runtime) -> None:
     cluster = WorkerCluster.spawn(3, "w")
     for _ in range(30):
@@ -65,6 +95,7 @@ def test_cluster_stats_show_each_members_share_and_busy_time(runtime: Runtime) -
     assert all(m.handled > 0 and m.busy_seconds > 0 for m in members)
 
 
+@only_on("threads", why="counts the pool's threads")
 def test_runtime_stats_add_up_every_process_and_list_every_cluster(runtime: Runtime) -> None:
     from actorgen.runtime import runtime_stats, stop_process
 
@@ -80,6 +111,33 @@ def test_runtime_stats_add_up_every_process_and_list_every_cluster(runtime: Runt
     assert stats.name == "test-pool"
     assert (stats.threads, stats.dedicated_threads) == (4, 0)
     assert stats.pool_threads >= 4
+    assert (stats.processes, stats.stopped) == (2, 1)
+    assert (stats.handled, stats.failed) == (12, 1)
+    assert stats.busy_seconds > 0
+    assert [c.name for c in stats.clusters] == [cluster_stats(cluster).name]
+    assert stats.clusters[0].strategy == "balanced"
+    assert sum(m.handled for m in stats.clusters[0].members) == 10
+    assert runtime_stats(runtime).handled == 12  # the runtime given, or the current one
+
+
+@only_on("deterministic", why="one thread, no pool")
+def test_runtime_stats_add_up_every_process_and_list_every_cluster_deterministically(
+    runtime: Runtime,
+) -> None:
+    from actorgen.runtime import runtime_stats, stop_process
+
+    cluster = WorkerCluster.spawn(2, "w")
+    loner = WorkerProcess.spawn("loner")
+    for _ in range(10):
+        cluster.foo(1)
+    loner.fail("x")
+    loner.bar(1).result()
+    cluster.join()
+    stop_process(loner)
+    stats = runtime_stats()
+    assert stats.name == "test-pool"
+    assert (stats.threads, stats.dedicated_threads, stats.pool_threads) == (1, 0, 0)
+    assert stats.backup_threads_started == 0
     assert (stats.processes, stats.stopped) == (2, 1)
     assert (stats.handled, stats.failed) == (12, 1)
     assert stats.busy_seconds > 0

@@ -13,6 +13,7 @@ import threading
 import pytest
 from actorgen.runtime import (
     Failure,
+    Future,
     ProcessStopped,
     Runtime,
     process_stats,
@@ -25,7 +26,7 @@ from app.ledger_actors import LedgerCluster, LedgerProcess
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers import Boom
 from app.workers_actors import WorkerCluster, WorkerFailMessage, WorkerProcess
-from conftest import PATIENCE, Waiter
+from conftest import PATIENCE, Waiter, WhileBusy, only_on
 
 
 def test_resume_is_the_default_and_keeps_the_instance(runtime: Runtime) -> None:
@@ -84,7 +85,9 @@ def test_stop_fails_every_message_the_process_will_never_handle(
     with pytest.raises(Boom):
         failing.result(PATIENCE)
     for future in queued:
-        with pytest.raises(ProcessStopped, match=r"process Worker-\d+ stopped \(a handler raised Boom"):
+        with pytest.raises(
+            ProcessStopped, match=r"process Worker-\d+ stopped \(a handler raised Boom"
+        ):
             future.result(PATIENCE)
     wait_until(lambda: len(failures) == 1, "the queued tell is reported")
     assert isinstance(failures[0].error, ProcessStopped)
@@ -106,6 +109,7 @@ def test_a_stopped_member_leaves_its_cluster_and_the_others_handle_the_cluster_w
     assert [future.result(PATIENCE) for future in replies] == list(range(1, 11))
 
 
+@only_on("threads", why="a handler blocks on a gate while the test acts from the main thread")
 def test_stop_process_lets_the_current_message_finish(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -123,6 +127,29 @@ def test_stop_process_lets_the_current_message_finish(
     with pytest.raises(ProcessStopped, match=r"stop_process\(\) was called"):
         behind.result(PATIENCE)
     assert cluster.note_and_reply("on").result(PATIENCE) == 0  # the cluster goes on
+
+
+@only_on("deterministic", why="the test stops the process from inside its own handler")
+def test_stop_process_lets_the_current_message_finish_deterministically(
+    runtime: Runtime, journal: Journal
+) -> None:
+    recorder = RecorderProcess.spawn("r", journal)
+    other = RecorderProcess.spawn("other", journal)
+    cluster = RecorderCluster([recorder, other])
+    behind: list[Future[int]] = []
+
+    def while_handling() -> None:
+        behind.append(recorder.note_and_reply("behind"))
+        stop_process(recorder)
+        stop_process(recorder)  # safe to repeat
+        assert cluster.members == (other,)
+
+    held = recorder.hold(WhileBusy(while_handling))
+    assert held.result(PATIENCE) == "r"
+    with pytest.raises(ProcessStopped, match=r"stop_process\(\) was called"):
+        behind[0].result(PATIENCE)
+    assert cluster.note_and_reply("on").result(PATIENCE) == 0  # the cluster goes on
+    assert journal.log("r") == ["hold"]
 
 
 def test_class_level_supervision_comes_from_the_decorator() -> None:
