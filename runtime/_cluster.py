@@ -63,9 +63,11 @@ class Seat:
 class ClusterCore:
     """The runtime side of a cluster. Generated `XCluster` facades wrap one of these.
 
-    The hot path takes no lock: sends append to a `deque` and members pop from it, both
-    atomic under the GIL. The lock guards the parked members, membership changes, bounded
-    queues and `join`. Three orderings keep that safe without it:
+    The hot path takes no lock: sends append to a `deque` and members pop from it, each
+    one atomic step, with or without the GIL. The lock guards the parked members,
+    membership changes, bounded queues and `join`. Three orderings keep that safe without
+    it (each is a store then a load on both sides; why they hold on a free-threaded
+    interpreter too: "Without the GIL" in docs/architecture.md):
 
     - a send appends *then* looks for parked members; a member parks *then* looks at the
       queues again. Whichever comes second sees the other, so no message waits while every
@@ -135,7 +137,9 @@ class ClusterCore:
         self.routes: Mapping[type, Route] = routes or {}
         self.pending: deque[Envelope] = deque()  # the shared queue
         self.seats: tuple[Seat, ...] = ()  # copy on write: senders read it without a lock
-        self._turn = itertools.count()  # next() is atomic: round robin without a lock
+        # next() is one atomic step (a compare-and-swap without the GIL): round robin
+        # without a lock; a duplicate would only skew the rotation, never lose a message.
+        self._turn = itertools.count()
         self.joiners = 0  # threads waiting in join()
         self.blocked = 0  # senders waiting for room in a full queue
         self.waiting = 0  # joiners + blocked: members look at it after every message
@@ -519,8 +523,10 @@ class ClusterCore:
         return len(self.pending) + sum(seat.queued() for seat in self.seats)
 
     def in_flight(self) -> int:
+        with self._lock:  # `_leaving` changes under it: iterating it needs it too
+            leaving = [m for m in self._leaving if m.handling is self]
         handling = {seat.member for seat in self.seats if seat.member.handling is self}
-        return len(handling | {m for m in self._leaving if m.handling is self})
+        return len(handling.union(leaving))
 
     def abandon(self) -> None:
         """The runtime stopped: fail every message still waiting here."""

@@ -328,19 +328,16 @@ class RuntimeCore:
     # -- observing -----------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        """Raw counters for `runtime_stats`: one consistent read under the lock."""
+        """Raw counters for `runtime_stats`, read under the lock (which keeps the list of
+        workers still); each worker's counts are one consistent read (`Worker.tally`)."""
         with self._lock:
             handled = failed = busy_ns = 0
             now = time.perf_counter_ns()
             for worker in self._workers():
-                handled += worker.handled
-                failed += worker.failed
-                busy_ns += worker.busy_ns
-                process = worker.process
-                if process is not None:  # a long run: count what it did so far
-                    handled += process.handled - worker.base_handled
-                    failed += process.failed - worker.base_failed
-                    busy_ns += now - worker.since_ns
+                worker_handled, worker_failed, worker_busy_ns = worker.counted(now)
+                handled += worker_handled
+                failed += worker_failed
+                busy_ns += worker_busy_ns
             return {
                 **self._pool_counts(),
                 "processes": self.names.spawned - self._stopped,

@@ -193,10 +193,7 @@ class DeterministicRuntime(RuntimeCore):
         outcome = process.handle_next()
         if outcome is not None:
             ns, failed = outcome
-            worker = self._worker
-            worker.handled += 1
-            worker.failed += failed
-            worker.busy_ns += ns
+            self._worker.add(1, failed, ns)
 
     def run_until(self, done: Callable[[], bool], timeout: float | None, target: object) -> bool:
         """Run steps until `done()`. When nothing is ready and it is not done: False with

@@ -38,12 +38,14 @@ queue (it will be handled), and not sent if before. Either way the runtime stays
 
 Failures and stopping
 ---------------------
-A handler's exception goes to the ask's future or to the runtime's `on_error`; then the
-process's supervision policy applies: resume, restart (a fresh instance from the spawn
-arguments) or stop. A stopped process leaves its clusters (their queued work goes to the
-other members) and fails every message it will never handle with `ProcessStopped`. It
-looks at its stop mark before every message it takes, so once `stop` has begun it takes
-nothing more from any source. Exceptions of the runtime's own error path (an `on_error`
+A handler's exception goes to the runtime's `on_error` (a tell), then the process's
+supervision policy applies: resume, restart (a fresh instance from the spawn arguments)
+or stop; an ask's future gets the exception after that, so a caller who sees it sees the
+process restarted, or stopped and out of its clusters, even while it runs on another core.
+A stopped process leaves its clusters (their queued work goes to the other members) and
+fails every message it will never handle with `ProcessStopped`. It looks at its stop mark
+before every message it takes, so once `stop` has begun it takes nothing more from any
+source. Exceptions of the runtime's own error path (an `on_error`
 or done-callback that raises, even `SystemExit`; an exception whose `__str__` raises) are
 logged and never stop a pool thread.
 """
@@ -85,6 +87,7 @@ class ProcessCore:
     __slots__ = (
         "__weakref__",  # explicitly named processes are kept in a weak registry
         "_blocked",
+        "_busy",
         "_capacity",
         "_cursor",
         "_dispatch",
@@ -100,7 +103,6 @@ class ProcessCore:
         "_seats",
         "_space",
         "_stop_reason",
-        "busy_ns",
         "failed",
         "handled",
         "handling",
@@ -127,7 +129,9 @@ class ProcessCore:
         self.handled = 0
         self.failed = 0
         self.restarts = 0
-        self.busy_ns = 0
+        # (busy ns of the runs that ended, when the current run began or 0): one tuple,
+        # replaced whole by the running thread, so `busy_ns` reads it in one load.
+        self._busy = (0, 0)
         # Kept only where a restart needs it: it holds the spawn arguments alive.
         self._make = make if options.supervision == "restart" else None
         self._instance = instance
@@ -153,6 +157,12 @@ class ProcessCore:
 
     def __repr__(self) -> str:
         return f"<process {self.name}>"
+
+    @property
+    def busy_ns(self) -> int:
+        """Time spent handling messages, the running turn's so far included."""
+        ended, began = self._busy
+        return ended + (time.perf_counter_ns() - began if began else 0)
 
     @property
     def scheduled(self) -> bool:
@@ -342,15 +352,18 @@ class ProcessCore:
         dispatch = self._dispatch
         instance = self._instance
         cursor = self._cursor
-        # The thread's own counts (runtime_stats) are settled once per run, not per message.
-        worker.base_handled = handled_before = self.handled
-        worker.base_failed = failed_before = self.failed
-        worker.since_ns = run_started = started = time.perf_counter_ns()
+        # The thread's own counts (runtime_stats) are settled once per run, not per message,
+        # each time in one store (see `Worker.tally`).
+        started = time.perf_counter_ns()
+        self._busy = (self._busy[0], started)
+        _, handled, failed, busy_ns = worker.tally
+        worker.tally = (self, handled - self.handled, failed - self.failed, busy_ns - started)
         runq = self.queue
         unsaved = 0  # tells handled but not yet added to self.handled
         # How the run ends, acted on last (in `finally`), once the counts are settled:
-        # from then on another thread may run this process.
-        requeue = sleep = False
+        # from then on another thread may run this process, and write them (see
+        # "Without the GIL" in docs/architecture.md: one writer at a time).
+        requeue = sleep = halt = False
         # The queues of the only seat, kept in locals while the seat stays the same (typed
         # Any: they are set before first use, which a type checker cannot follow here).
         last_seat: Seat | None = None
@@ -370,9 +383,6 @@ class ProcessCore:
                     # Keep the stats fresh while a process runs on and on.
                     self.handled += unsaved
                     unsaved = 0
-                    now = time.perf_counter_ns()
-                    self.busy_ns += now - started
-                    started = now
                 budget -= 1
                 if self._stop_reason is not None:  # stopped: take nothing more, anywhere
                     sleep = True
@@ -441,8 +451,7 @@ class ProcessCore:
                     if cancelled:
                         self._skipped(cluster)
                         if runtime.stopping:
-                            self._running = False
-                            self.abandon()
+                            halt = True
                             return
                         continue
                 else:
@@ -457,14 +466,19 @@ class ProcessCore:
                     self.failed += 1
                     if future is None:
                         runtime.report(self.name, message, error)
-                    else:
-                        future._fail(error)
                     if self.options.supervision != "resume":
+                        # Before an ask's failure is delivered: whoever sees the exception
+                        # sees the process restarted, or stopped and out of its clusters.
                         supervise(self, error)
                         instance = self._instance
+                    if future is not None:
+                        future._fail(error)
                 else:
                     if future is None:
-                        unsaved += 1  # a local: cheaper than the attribute, saved below
+                        if cluster is None:
+                            unsaved += 1  # a local: cheaper than the attribute, saved below
+                        else:  # counted before its mark goes: join() sees it counted
+                            self.handled += 1
                     else:
                         self.handled += unsaved + 1
                         unsaved = 0
@@ -478,21 +492,22 @@ class ProcessCore:
                 elif self._blocked:
                     self._make_room()
                 if runtime.stopping:
-                    self._running = False
-                    self.abandon()
+                    halt = True
                     return
         finally:
             self.handled += unsaved
             self._cursor = cursor
             ended = time.perf_counter_ns()
-            self.busy_ns += ended - started
-            worker.handled += self.handled - handled_before
-            worker.failed += self.failed - failed_before
-            worker.busy_ns += ended - run_started
+            self._busy = (self._busy[0] + ended - started, 0)
+            _, handled, failed, busy_ns = worker.tally
+            worker.tally = (None, handled + self.handled, failed + self.failed, busy_ns + ended)
             if requeue:
                 self._requeue()
             elif sleep:
                 self._sleep()
+            elif halt:  # the runtime is stopping: fail what is queued here
+                self._running = False
+                self.abandon()
 
     # -- running one message at a time (backends whose handlers do not run inline) --------
     # `run` above is these four steps fused, for the thread pool, where every call is paid
@@ -547,15 +562,16 @@ class ProcessCore:
             kind = type(self._instance).__name__
             latency.record(kind, None if cluster is None else cluster.name, waited, ns)
         self.handled += 1
-        self.busy_ns += ns
+        ended, began = self._busy
+        self._busy = (ended + ns, began)
         if error is not None:
             self.failed += 1
             if future is None:
                 self.runtime.report(self.name, message, error)
-            else:
-                future._fail(error)
             if self.options.supervision != "resume":
-                supervise(self, error)
+                supervise(self, error)  # first, as in `run`
+            if future is not None:
+                future._fail(error)
         elif future is not None:
             future._resolve(reply)
         self._skipped(cluster)
@@ -750,9 +766,11 @@ class TimedProcessCore(ProcessCore):
         if not self.begin():
             return
         runtime = self.runtime
-        worker.base_handled = handled_before = self.handled
-        worker.base_failed = failed_before = self.failed
-        worker.since_ns = started = time.perf_counter_ns()
+        # The worker's tally as in `ProcessCore.run`; the process's busy time is added
+        # message by message in `settle`.
+        started = time.perf_counter_ns()
+        _, handled, failed, busy_ns = worker.tally
+        worker.tally = (self, handled - self.handled, failed - self.failed, busy_ns - started)
         runq = self.queue
         requeue = False
         try:
@@ -769,9 +787,9 @@ class TimedProcessCore(ProcessCore):
                 if runtime.stopping:
                     return
         finally:
-            worker.handled += self.handled - handled_before
-            worker.failed += self.failed - failed_before
-            worker.busy_ns += time.perf_counter_ns() - started
+            _, handled, failed, busy_ns = worker.tally
+            ended = time.perf_counter_ns()
+            worker.tally = (None, handled + self.handled, failed + self.failed, busy_ns + ended)
             if requeue:
                 self._requeue()
             else:

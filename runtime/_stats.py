@@ -1,10 +1,11 @@
 """Observing balance and load: what each process, cluster and runtime has done.
 
 These are functions rather than facade methods so that `stats` stays free as a message
-name. Counters are plain integers kept by the thread running each process (a local per
-message, saved to the process at least every `BATCH` messages): reading them takes no lock
-on the message path and may be a few messages behind. They are always on; see
-``bench/stats_cost.py`` for what they cost.
+name. Counters are plain integers kept by the thread running each process: reading them takes
+no lock on the message path. Asks and cluster messages are counted before their reply or
+before `join()` can see them done; direct tells are counted in a local and saved to the
+process at least every `BATCH` messages, so a count may be a few direct tells behind.
+They are always on; see ``bench/stats_cost.py`` for what they cost.
 
 Latency histograms (time messages waited before a handler took them, time handlers ran)
 are kept only by a runtime made with ``latency_histograms=True`` (see `_latency`): they

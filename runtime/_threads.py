@@ -23,7 +23,9 @@ starts no thread while the interpreter is busy: the program's threads were runni
 ready to run, for half or more of what the interpreter can run in a tick (one thread under
 the GIL; on Linux read from each thread's scheduler statistics, elsewhere from the process's
 CPU time), or the monitor itself was woken a tick late. Threads stuck in long runs are
-then working, not blocked, and more threads could only contend.
+then working, not blocked, and more threads could only contend. Without the GIL each
+stuck thread is also judged by its own scheduler statistics: one that was running or
+ready to run for half the tick or more is computing, and no backup thread replaces it.
 """
 
 from __future__ import annotations
@@ -243,9 +245,7 @@ class Runtime(RuntimeCore):
             for workers in (self._pool, self._dedicated):
                 if worker in workers:
                     workers.remove(worker)
-            self._retired.handled += worker.handled
-            self._retired.failed += worker.failed
-            self._retired.busy_ns += worker.busy_ns
+            self._retired.add(*worker.counted(time.perf_counter_ns()))
 
     def _watch(self) -> None:
         """The monitor: start backup threads while pool threads block (module docstring)."""
@@ -256,21 +256,35 @@ class Runtime(RuntimeCore):
         # What the last tick read (wall clock, the threads' runnable time), if that tick
         # found processes waiting: a decision needs two such ticks in a row.
         last: tuple[int, int] | None = None
+        last_each: dict[int, int] = {}  # each thread's runnable time then, by native id
         woke = time.perf_counter_ns()
         while not self._halt.wait(tick):
             asked, tick = tick, TICK if self.active else IDLE_TICK
             slept, woke = time.perf_counter_ns() - woke, time.perf_counter_ns()
             if self.runq.empty():
                 last = None
+                last_each = {}
                 continue
             # Read only now: reading every thread's statistics costs (/proc on Linux).
-            now = (woke, _runnable_ns())
+            runnable, each = _runnable_ns()
+            now = (woke, runnable)
             before, last = last, now
+            then_each, last_each = last_each, each
             with self._lock:
                 free = 0
                 for worker in self._pool:
                     if worker.process is None or worker.runs != worker.seen:
                         free += 1
+                    elif not gil and before is not None:
+                        # Without the GIL a thread's own time tells: one that was running
+                        # or ready to run for most of the tick is computing, not blocked
+                        # (the whole program's time is no guide when many threads wait
+                        # for a core, or park for a moment on a contended lock).
+                        tid = worker.thread.native_id if worker.thread is not None else None
+                        if tid in each and tid in then_each:
+                            own = each[tid] - then_each[tid]
+                            if own >= SATURATED * (now[0] - before[0]):
+                                free += 1  # busy, but no backup would help it
                     worker.seen = worker.runs
                 if before is None or free >= self._target or self.closing:
                     continue
@@ -326,8 +340,9 @@ class Runtime(RuntimeCore):
         }
 
 
-def _runnable_ns() -> int:
-    """How long the program's threads have been running or ready to run, in total.
+def _runnable_ns() -> tuple[int, dict[int, int]]:
+    """How long the program's threads have been running or ready to run, in total, and
+    each thread's (by native thread id; none where that cannot be read).
 
     On Linux, from each thread's schedstat: time on a CPU plus time waiting for one, so a
     loaded machine does not make a busy interpreter look idle (a thread that waits for the
@@ -336,16 +351,18 @@ def _runnable_ns() -> int:
     try:
         tasks = os.listdir("/proc/self/task")
     except OSError:
-        return time.process_time_ns()
+        return time.process_time_ns(), {}
     total = 0
+    each: dict[int, int] = {}
     for task in tasks:
         try:
             with open(f"/proc/self/task/{task}/schedstat", "rb") as stat:
                 running, waiting = stat.read().split()[:2]
         except (OSError, ValueError):  # the thread ended meanwhile
             continue
-        total += int(running) + int(waiting)
-    return total
+        each[int(task)] = ns = int(running) + int(waiting)
+        total += ns
+    return total, each
 
 
 def _number_in(name: str, kind: str) -> int | None:

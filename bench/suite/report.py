@@ -1027,5 +1027,13 @@ def write_report(results: Results, out: Path, command: str) -> Path:
     written = plots(results, out)
     (out / "results.json").write_text(json.dumps(dataclasses.asdict(results), indent=1) + "\n")
     path = out / "results.md"
-    path.write_text(markdown(results, written, command))
+    # The free-threaded section is bench/freethreaded.py's: kept as it was.
+    kept = ""
+    if path.exists() and FREE_THREADED in (previous := path.read_text()):
+        kept = "\n" + FREE_THREADED + previous.split(FREE_THREADED, 1)[1]
+    path.write_text(markdown(results, written, command) + kept)
     return path
+
+
+FREE_THREADED = "<!-- free-threaded: begin"
+

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 import sys
 import threading
 import time
@@ -93,6 +94,16 @@ FAIL = st.integers(0, 5).map(lambda n: n == 5)
 BURST = st.lists(FAIL, min_size=1, max_size=6)
 PICK = st.integers(0, 15)  # an index into the processes or clusters, modulo their number
 PICKS = st.lists(PICK, max_size=3)
+
+# ACTORGEN_TEST_EXAMPLES_SCALE=10 runs the state machines with ten times their examples (a
+# soak, as on a free-threaded interpreter); their timeouts grow with them.
+SCALE = float(os.environ.get("ACTORGEN_TEST_EXAMPLES_SCALE", "1"))
+MACHINE_TIMEOUT = 300 * max(1.0, SCALE)
+
+
+def examples(usual: int) -> int:
+    return max(1, round(usual * SCALE))
+
 
 Trace = tuple[str, int, int]  # what a Ledger writes: ("handled" | "raised", id, incarnation)
 _runtimes = itertools.count()
@@ -569,12 +580,12 @@ class NothingLost(RuleBasedStateMachine):
 # Every wait in the machine is bounded, but shrinking a failure re-runs hundreds to a few
 # thousand examples (up to a minute or two): more than the suite's deadlock timeout, which
 # would end the run with a stack dump instead of the minimal failing example.
-@pytest.mark.timeout(300, method="thread")
+@pytest.mark.timeout(MACHINE_TIMEOUT, method="thread")
 def test_every_message_is_handled_or_reported_exactly_once_while_clusters_change() -> None:
     run_state_machine_as_test(
         NothingLost,
         settings=settings(
-            max_examples=100,
+            max_examples=examples(100),
             stateful_step_count=40,
             deadline=None,
             # No explain phase: it re-runs a failing example hundreds of times, which
@@ -585,7 +596,7 @@ def test_every_message_is_handled_or_reported_exactly_once_while_clusters_change
     )
 
 
-@pytest.mark.timeout(300, method="thread")
+@pytest.mark.timeout(MACHINE_TIMEOUT, method="thread")
 def test_nothing_is_lost_either_when_threads_switch_every_few_bytecodes() -> None:
     """The same machine with a switch interval of 20 µs, so that threads interleave inside
     the runtime's short windows (fewer examples: each runs slower)."""
@@ -593,7 +604,7 @@ def test_nothing_is_lost_either_when_threads_switch_every_few_bytecodes() -> Non
         run_state_machine_as_test(
             NothingLost,
             settings=settings(
-                max_examples=25,
+                max_examples=examples(25),
                 stateful_step_count=30,
                 deadline=None,
                 phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
@@ -618,14 +629,14 @@ class NothingLostDeterministically(NothingLost):
         self.runtime.reseed(seed)
 
 
-@pytest.mark.timeout(300, method="thread")
+@pytest.mark.timeout(MACHINE_TIMEOUT, method="thread")
 def test_every_message_is_handled_or_reported_exactly_once_on_the_deterministic_runtime() -> (
     None
 ):
     run_state_machine_as_test(
         NothingLostDeterministically,
         settings=settings(
-            max_examples=100,
+            max_examples=examples(100),
             stateful_step_count=40,
             deadline=None,
             phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],

@@ -383,6 +383,9 @@ def test_the_default_error_handler_logs_one_line_for_the_tells_a_shutdown_failed
             worker.foo(i)
         assert runtime.shutdown(drain=False, timeout=0.1) is False
         gate.set()
+    # (A handler already running when shutdown came, as on a free-threaded build, adds a
+    # line of its own that it still ran: not one about the tells.)
     lines = [r.getMessage() for r in caplog.records if r.name == "actorgen"]
+    lines = [line for line in lines if "still ran" not in line]
     assert len(lines) == 1 and "500 tell(s) were not handled" in lines[0], lines
     assert "WorkerFooMessage(a=0) to Worker-1" in lines[0]
