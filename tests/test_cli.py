@@ -54,9 +54,15 @@ BAD_INPUTS = {
         "def broken(:\n    async_class\n",
         "1:12: error: syntax error: invalid syntax",
     ),
-    "async message": (
-        HEADER + "@async_class\nclass W:\n    async def foo(self) -> None: ...\n",
-        "6:5: error: message W.foo is 'async def'",
+    "async generator message": (
+        HEADER + "@async_class\nclass W:\n    async def foo(self) -> None:\n        yield\n",
+        "6:5: error: message W.foo is an async generator ('async def' with 'yield')",
+    ),
+    "asynccontextmanager message": (
+        HEADER
+        + "import contextlib\n@async_class\nclass W:\n"
+        + "    @contextlib.asynccontextmanager\n    async def foo(self) -> None:\n        yield\n",
+        "7:5: error: message W.foo is an @asynccontextmanager method",
     ),
     "decorated function": (
         HEADER + "@async_class\ndef make() -> None: ...\n",
