@@ -14,7 +14,8 @@ Public names::
                                 change clusters and processes while work flows
     Strategy                    how a cluster routes messages without a @route
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
-    ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
+    ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError,
+    HandlerCancelled
     StaleModuleWarning          a generated module no longer matches its source
 
 Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process`,
@@ -32,6 +33,7 @@ from ._default import default_runtime as default_runtime
 from ._defaults import OWN_DEFAULT as OWN_DEFAULT
 from ._defaults import or_own_default as or_own_default
 from ._errors import ActorgenError as ActorgenError
+from ._errors import HandlerCancelled as HandlerCancelled
 from ._errors import NoMembers as NoMembers
 from ._errors import ProcessStopped as ProcessStopped
 from ._errors import QueueFull as QueueFull
@@ -69,6 +71,7 @@ __all__ = [
     "ClusterStats",
     "Failure",
     "Future",
+    "HandlerCancelled",
     "NoMembers",
     "ProcessHandle",
     "ProcessOptions",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 __all__ = [
     "ActorgenError",
+    "HandlerCancelled",
     "NoMembers",
     "ProcessStopped",
     "QueueFull",
@@ -70,6 +71,31 @@ class QueueFull(ActorgenError):
         super().__init__(f"{queue} {how} (capacity {capacity}); the message was not queued")
         self.queue = queue
         self.capacity = capacity
+
+    @classmethod
+    def on_event_loop(cls) -> QueueFull:
+        """A full queue met by a send on the thread of an event loop that runs async
+        processes: a send is a plain call, so waiting would block the loop."""
+        error = cls("a queue", 0, None)
+        error.args = (
+            "a bounded queue is full, and a send on the thread of an event loop that runs "
+            "async processes cannot wait for room (it would block the loop); the message "
+            "was not queued. Back off with `await asyncio.sleep(...)` and send again, or "
+            "send from another thread (docs/asyncio.md, \"Bounded queues\")",
+        )
+        return error
+
+
+class HandlerCancelled(ActorgenError):
+    """The `async def` handler of a message was cancelled before it finished, because the
+    event loop it ran on ended (``asyncio.run`` returning cancels every task). The process
+    itself goes on, on the runtime's own loop: what it had queued is handled there."""
+
+    def __init__(self, process: str, message: str) -> None:
+        super().__init__(
+            f"the handler of {message} on {process} was cancelled: its event loop ended"
+        )
+        self.process = process
 
 
 class NoMembers(ActorgenError):

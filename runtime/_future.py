@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from _thread import LockType, allocate_lock
+from _thread import LockType, allocate_lock, get_ident
 from collections.abc import Callable, Generator
 from concurrent.futures import CancelledError
 from contextlib import suppress
@@ -157,8 +157,13 @@ class Future(Generic[_T]):
 
             loop = asyncio.get_running_loop()
             waiter: asyncio.Future[None] = loop.create_future()
+            me = get_ident()
 
             def wake(_: Future[_T]) -> None:
+                if get_ident() == me:  # completed on this loop (an async process's reply)
+                    with suppress(RuntimeError):  # closed meanwhile
+                        _release(waiter)
+                    return
                 with suppress(RuntimeError):  # the loop has closed: nobody waits any more
                     loop.call_soon_threadsafe(_release, waiter)
 
@@ -233,6 +238,8 @@ class Future(Generic[_T]):
 
     def _wait(self, timeout: float | None) -> None:
         target = self._target
+        if target is not None and target.runtime.loops_in_use:
+            target.runtime.blocking_wait(target)  # UsageError rather than a blocked loop
         waiter = running_process() if target is not None else None
         if waiter is not None:
             wait_begins(waiter, target)  # UsageError instead of a deadlock

@@ -56,6 +56,7 @@ from collections.abc import Callable
 from threading import Condition
 from typing import TYPE_CHECKING, Any
 
+from ._coroutines import is_async_class
 from ._envelopes import Envelope, drain, fail_all
 from ._errors import ProcessStopped, QueueFull
 from ._future import RUNNING, Future
@@ -145,10 +146,15 @@ class ProcessCore:
         self._seat: Seat | None = None  # the only seat, when in exactly one cluster
         self._cursor = 0
         self.handling: ClusterCore | None = None  # whose cluster message is being handled
-        # The run queue this process is scheduled on: the pool's, or its own thread's.
-        self.queue: Any = (
-            runtime.dedicated_queue(self) if options.dedicated_thread else runtime.runq
-        )
+        # The run queue this process is scheduled on: the pool's, its own thread's, or
+        # for a class with `async def` messages, an event loop's.
+        cls = type(instance)
+        if is_async_class(cls):
+            self.queue: Any = runtime.loop_queue(self, cls)
+        elif options.dedicated_thread:
+            self.queue = runtime.dedicated_queue(self)
+        else:
+            self.queue = runtime.runq
 
     def __repr__(self) -> str:
         return f"<process {self.name}>"
@@ -215,7 +221,8 @@ class ProcessCore:
                 runtime._lock.release()
             if schedule:
                 runtime.active.add(self)
-                self.queue.put(self)
+                # An event loop's queue is Python: its C-level backstop (see `_loops`).
+                getattr(self.queue, "backstop", self.queue).put(self)
             raise
         if runtime.closed:  # shutdown finished while we queued: fail it, never strand it
             runtime.sweep()
@@ -273,7 +280,7 @@ class ProcessCore:
                 self._lock.release()
             if schedule:
                 self.runtime.active.add(self)
-                self.queue.put(self)
+                getattr(self.queue, "backstop", self.queue).put(self)  # as in `_post`
             raise
         return True
 

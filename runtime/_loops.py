@@ -1,0 +1,307 @@
+"""Event loops: where the processes of classes with `async def` messages run.
+
+A process is *async* when its class has an `async def` message (`_coroutines`). It runs on
+the event loop that was running in the thread that spawned it, or, when none was (a plain
+thread, the main program before `asyncio.run`), on the runtime's own loop thread, started
+on first use. The process's run queue is then the `LoopQueue` of that loop, not the pool's:
+
+- `put(process)` appends it to the queue's `deque` and, if no drain is pending, schedules
+  one: `loop.call_soon` from the loop's own thread (no thread hop, no wake-up of the loop),
+  `loop.call_soon_threadsafe` from any other thread;
+- the drain (one callback for every process queued meanwhile) starts a *turn* for each: a
+  task that takes one message at a time (`begin`, `take`, `handle`, `settle`, `end`), and
+  awaits the coroutine a handler returns before it takes the next. So a process handles
+  one message at a time across its awaits, and an idle process holds no task: the turn
+  ends when there is nothing left, and only the next `put` starts another;
+- a send interrupted half-way (docs/lifecycle.md, "Interrupted sends") cannot call `put`,
+  a Python function, from its `except`: it puts the process on `backstop`, the pool's run
+  queue (`SimpleQueue.put`, a C call), and the pool thread that takes it calls `put`.
+
+Ending: a drain waits for running turns like any other work. Stopping without a drain
+cancels the running turns (a cancelled handler's ask fails with `RuntimeStopped`, its tell
+is reported) and waits for them to finish, so no task is left pending; the runtime's own
+loop is then stopped and closed. A program's loop that ends first (``asyncio.run``
+returning cancels every task) cancels the turns on it: the message being handled fails with
+`HandlerCancelled`, and the processes of that loop move to the runtime's own loop thread,
+where their queued work goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import time
+from collections import deque
+from types import CoroutineType
+from typing import TYPE_CHECKING, Any
+
+from ._current import entered, handling
+from ._errors import HandlerCancelled
+from ._failures import describe, log
+from ._worker import Worker
+
+if TYPE_CHECKING:
+    from ._core import RuntimeCore
+    from ._process import ProcessCore
+
+__all__ = ["BATCH", "LoopQueue", "LoopThread"]
+
+# Messages a turn handles without giving the loop back, when none of its handlers awaited
+# anything that suspends: then it yields once, as a task looping on a queue would not.
+BATCH = 64
+
+
+class LoopQueue:
+    """The run queue of the async processes of one event loop (module docstring)."""
+
+    __slots__ = (
+        "armed",
+        "backstop",
+        "context",
+        "idle",
+        "items",
+        "loop",
+        "moved",
+        "owned",
+        "runtime",
+        "thread",
+        "turns",
+        "worker",
+    )
+
+    def __init__(
+        self, runtime: RuntimeCore, loop: asyncio.AbstractEventLoop, thread: int, owned: bool
+    ) -> None:
+        self.runtime = runtime
+        self.loop = loop
+        self.thread = thread  # the ident of the thread that runs `loop`
+        self.owned = owned  # the runtime's own loop thread, not the program's loop
+        self.items: deque[ProcessCore | None] = deque()
+        self.armed = False  # a drain is scheduled and has not started yet
+        self.backstop = runtime.runq  # see the module docstring
+        self.moved: LoopQueue | None = None  # its loop ended: processes go there instead
+        self.turns: dict[ProcessCore, asyncio.Task[None]] = {}
+        self.idle = threading.Event()  # set while no turn runs (shutdown waits on it)
+        self.idle.set()
+        self.worker = Worker(self, batch=BATCH)  # the counts of its handlers, for stats
+        # The context drains and turns run in: the runtime entered (spawns inside a handler
+        # go to it), and nothing of whichever sender happened to schedule the drain.
+        self.context = contextvars.Context()
+        self.context.run(entered.set, runtime)
+
+    def __repr__(self) -> str:
+        return f"<LoopQueue {'own' if self.owned else 'program'} loop, {len(self.turns)} turns>"
+
+    # -- scheduling ------------------------------------------------------------------------
+
+    def put(self, process: ProcessCore | None) -> None:
+        """`process` has work: start its turn soon, on the loop."""
+        if process is None:  # the pool's "stop" for a dedicated thread: not ours
+            return
+        moved = self.moved
+        if moved is not None:
+            process.queue = moved
+            moved.put(process)
+            return
+        self.items.append(process)
+        if self.armed:
+            return
+        self.armed = True
+        loop = self.loop
+        try:
+            if threading.get_ident() == self.thread:
+                loop.call_soon(self._drain, context=self.context)
+            else:
+                loop.call_soon_threadsafe(self._drain, context=self.context)
+        except RuntimeError:  # the loop has closed: its processes move
+            self.armed = False
+            self.runtime.move_loop(self)
+
+    def _drain(self) -> None:
+        self.armed = False  # first: a put from now on schedules another drain
+        items = self.items
+        while items:
+            try:
+                process = items.popleft()
+            except IndexError:  # moved away meanwhile
+                return
+            if process is not None:
+                self._start(process)
+
+    def _start(self, process: ProcessCore) -> None:
+        if self.runtime.stopping:
+            process.abandon()
+            return
+        if not process.begin():
+            return
+        self.idle.clear()
+        self.turns[process] = self.loop.create_task(self._turn(process))
+
+    def take_items(self) -> list[ProcessCore]:
+        """Empty the queue (its loop ended): what was waiting for a turn."""
+        taken: list[ProcessCore] = []
+        while self.items:
+            try:
+                process = self.items.popleft()
+            except IndexError:
+                break
+            if process is not None:
+                taken.append(process)
+        return taken
+
+    # -- one turn: messages until there are none --------------------------------------------
+
+    async def _turn(self, process: ProcessCore) -> None:
+        handling.set(process)  # in this task's own context: the handler's sends see it
+        worker = self.worker
+        runtime = self.runtime
+        budget = BATCH
+        move = False
+        try:
+            while True:
+                taken = process.take()
+                if taken is None:
+                    break
+                started = time.perf_counter_ns()
+                error: BaseException | None = None
+                reply: object = None
+                try:
+                    reply = process.handle(taken[0])
+                    if reply.__class__ is CoroutineType:
+                        suspended = True
+                        reply = await reply  # type: ignore[misc]
+                    else:
+                        suspended = False
+                except asyncio.CancelledError as cancelled:
+                    # Cancelled by us (shutdown without a drain) or by the loop's owner
+                    # (asyncio.run ending): the handler did not finish.
+                    if runtime.stopping:
+                        error = runtime.stopped_error(process.name)
+                    else:
+                        error = HandlerCancelled(process.name, describe(taken[0]))
+                        move = not self.owned
+                    error.__cause__ = cancelled
+                    ns = time.perf_counter_ns() - started
+                    self._settle(process, taken, None, error, ns)
+                    break
+                except BaseException as raised:  # delivered to the future or on_error
+                    error = raised
+                    suspended = True
+                ns = time.perf_counter_ns() - started
+                self._settle(process, taken, reply, error, ns)
+                if suspended:
+                    budget = BATCH
+                else:
+                    budget -= 1
+                    if not budget:  # a long run of handlers that never suspended
+                        budget = BATCH
+                        await asyncio.sleep(0)
+        except BaseException as broken:  # pragma: no cover - settle() delivers errors
+            if not isinstance(broken, asyncio.CancelledError):
+                log.error(
+                    "internal error while running %r: %s",
+                    process,
+                    describe(broken),
+                    exc_info=(type(broken), broken, broken.__traceback__),
+                )
+            elif not runtime.stopping and not self.owned:
+                move = True
+        finally:
+            turns = self.turns
+            turns.pop(process, None)
+            if move:
+                self._hand_over(process)
+            else:
+                process.end()
+            if not turns:
+                self.idle.set()
+            worker.runs += 1
+
+    def _settle(
+        self,
+        process: ProcessCore,
+        taken: Any,
+        reply: object,
+        error: BaseException | None,
+        ns: int,
+    ) -> None:
+        process.settle(taken, reply, error, ns)
+        worker = self.worker
+        worker.handled += 1
+        worker.failed += error is not None
+        worker.busy_ns += ns
+
+    def _hand_over(self, process: ProcessCore) -> None:
+        """This loop is ending under the process: its turn goes on on the runtime's own
+        loop, with everyone else's queued here."""
+        self.runtime.move_loop(self)
+        process._running = False  # still scheduled: the new loop's turn takes over
+        assert self.moved is not None
+        process.queue = self.moved
+        self.moved.put(process)
+
+    # -- stopping --------------------------------------------------------------------------
+
+    def cancel_turns(self) -> None:
+        """Cancel every running turn (on the loop's thread)."""
+        for task in list(self.turns.values()):
+            task.cancel()
+
+    def stop(self, deadline: float | None) -> bool:
+        """Cancel the running turns and wait (until `deadline`) for them to finish; True if
+        none is left. From the loop's own thread the turns finish once it runs again."""
+        if not self.turns:
+            return True
+        if threading.get_ident() == self.thread:
+            self.cancel_turns()
+            return False
+        try:
+            self.loop.call_soon_threadsafe(self.cancel_turns)
+        except RuntimeError:  # closed: nothing can run there any more
+            return not self.turns
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        return self.idle.wait(left)
+
+    def running(self) -> list[ProcessCore]:
+        return list(self.turns)
+
+
+class LoopThread:
+    """The runtime's own event loop, on a daemon thread: the home of the async processes
+    spawned where no loop runs, and of those whose loop ended."""
+
+    def __init__(self, runtime: RuntimeCore, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self.queue: LoopQueue | None = None
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+        self._ready.wait()
+        assert self.thread.ident is not None
+        self.queue = LoopQueue(runtime, self.loop, self.thread.ident, owned=True)
+
+    def _run(self) -> None:
+        loop = self.loop
+        asyncio.set_event_loop(loop)
+        loop.call_soon(self._ready.set)
+        try:
+            loop.run_forever()
+        finally:
+            # Close only what has ended: a handler that ignored its cancellation still
+            # runs, and closing under it would destroy a pending task.
+            if not asyncio.all_tasks(loop):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+    def stop(self, deadline: float | None) -> bool:
+        """Stop the loop once its turns are done (the queue's `stop` cancelled them)."""
+        try:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+        except RuntimeError:  # pragma: no cover - closed already
+            return True
+        if self.thread is threading.current_thread():
+            return False
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        self.thread.join(left)
+        return not self.thread.is_alive()
