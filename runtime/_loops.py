@@ -5,20 +5,23 @@ the event loop that was running in the thread that spawned it, or, when none was
 thread, the main program before `asyncio.run`), on the runtime's own loop thread, started
 on first use. The process's run queue is then the `LoopQueue` of that loop, not the pool's:
 
-- `put(process)` appends it to the queue's `deque` and, if no drain is pending, schedules
-  one: `loop.call_soon` from the loop's own thread (no thread hop, no wake-up of the loop),
-  `loop.call_soon_threadsafe` from any other thread;
-- the drain (one callback for every process queued meanwhile) starts a *turn* for each: a
-  task that takes one message at a time (`begin`, `take`, `handle`, `settle`, `end`), and
+- `put(process)` appends it to the queue's `deque` and wakes one *runner*: a task of
+  the loop that takes processes from the queue and runs their turns. From the loop's own
+  thread that is one `set_result` on an idle runner's future (no thread hop, no wake-up
+  of the loop), or a new runner when none is idle; from any other thread it goes through
+  one `loop.call_soon_threadsafe` for all the processes put meanwhile;
+- a *turn* takes one message at a time (`begin`, `take`, `handle`, `settle`, `end`) and
   awaits the coroutine a handler returns before it takes the next. So a process handles
-  one message at a time across its awaits, and an idle process holds no task: the turn
-  ends when there is nothing left, and only the next `put` starts another;
+  one message at a time across its awaits. An idle process holds no task: a turn ends
+  when there is nothing left, and its runner takes the next process, or waits for one
+  (up to `SPARE` runners wait; the others end). 10,000 processes awaiting at once are
+  10,000 runners, each in one turn;
 - a send interrupted half-way (docs/lifecycle.md, "Interrupted sends") cannot call `put`,
   a Python function, from its `except`: it puts the process on `backstop`, the pool's run
   queue (`SimpleQueue.put`, a C call), and the pool thread that takes it calls `put`.
 
 Ending: a drain waits for running turns like any other work. Stopping without a drain
-cancels the running turns (a cancelled handler's ask fails with `RuntimeStopped`, its tell
+cancels the runners (a cancelled handler's ask fails with `RuntimeStopped`, its tell
 is reported) and waits for them to finish, so no task is left pending; the runtime's own
 loop is then stopped and closed. A program's loop that ends first (``asyncio.run``
 returning cancels every task) cancels the turns on it: the message being handled fails with
@@ -33,9 +36,11 @@ import contextvars
 import threading
 import time
 from collections import deque
+from contextlib import suppress
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
+from ._core import GRACE
 from ._current import entered, handling
 from ._errors import HandlerCancelled
 from ._failures import describe, log
@@ -45,11 +50,13 @@ if TYPE_CHECKING:
     from ._core import RuntimeCore
     from ._process import ProcessCore
 
-__all__ = ["BATCH", "LoopQueue", "LoopThread"]
+__all__ = ["BATCH", "SPARE", "LoopQueue", "LoopThread"]
 
 # Messages a turn handles without giving the loop back, when none of its handlers awaited
 # anything that suspends: then it yields once, as a task looping on a queue would not.
 BATCH = 64
+# Idle runner tasks a loop keeps, so that waking a process rarely makes a task.
+SPARE = 8
 
 
 class LoopQueue:
@@ -58,6 +65,7 @@ class LoopQueue:
     __slots__ = (
         "armed",
         "backstop",
+        "runners",
         "context",
         "idle",
         "items",
@@ -67,6 +75,7 @@ class LoopQueue:
         "runtime",
         "thread",
         "turns",
+        "waiting",
         "worker",
     )
 
@@ -78,10 +87,12 @@ class LoopQueue:
         self.thread = thread  # the ident of the thread that runs `loop`
         self.owned = owned  # the runtime's own loop thread, not the program's loop
         self.items: deque[ProcessCore | None] = deque()
-        self.armed = False  # a drain is scheduled and has not started yet
+        self.armed = False  # a wake-up from another thread is scheduled, not yet run
         self.backstop = runtime.runq  # see the module docstring
         self.moved: LoopQueue | None = None  # its loop ended: processes go there instead
-        self.turns: dict[ProcessCore, asyncio.Task[None]] = {}
+        self.turns: dict[ProcessCore, asyncio.Task[None]] = {}  # processes in a turn
+        self.runners: set[asyncio.Task[None]] = set()  # the loop's runner tasks
+        self.waiting: list[asyncio.Future[None]] = []  # idle runners, waiting for a put
         self.idle = threading.Event()  # set while no turn runs (shutdown waits on it)
         self.idle.set()
         self.worker = Worker(self, batch=BATCH)  # the counts of its handlers, for stats
@@ -96,7 +107,7 @@ class LoopQueue:
     # -- scheduling ------------------------------------------------------------------------
 
     def put(self, process: ProcessCore | None) -> None:
-        """`process` has work: start its turn soon, on the loop."""
+        """`process` has work: a runner task of the loop starts its turn soon."""
         if process is None:  # the pool's "stop" for a dedicated thread: not ours
             return
         moved = self.moved
@@ -105,38 +116,60 @@ class LoopQueue:
             moved.put(process)
             return
         self.items.append(process)
-        if self.armed:
-            return
-        self.armed = True
-        loop = self.loop
         try:
             if threading.get_ident() == self.thread:
-                loop.call_soon(self._drain, context=self.context)
-            else:
-                loop.call_soon_threadsafe(self._drain, context=self.context)
+                self._wake()
+            elif not self.armed:
+                self.armed = True
+                self.loop.call_soon_threadsafe(self._wake_all, context=self.context)
         except RuntimeError:  # the loop has closed: its processes move
             self.armed = False
             self.runtime.move_loop(self)
 
-    def _drain(self) -> None:
-        self.armed = False  # first: a put from now on schedules another drain
-        items = self.items
-        while items:
-            try:
-                process = items.popleft()
-            except IndexError:  # moved away meanwhile
+    def _wake(self) -> None:
+        """One runner for one queued process: an idle one, else a new one."""
+        waiting = self.waiting
+        while waiting:
+            waiter = waiting.pop()
+            if not waiter.done():
+                waiter.set_result(None)
                 return
-            if process is not None:
-                self._start(process)
+        task = self.loop.create_task(self._runner(), context=self.context)
+        self.runners.add(task)
 
-    def _start(self, process: ProcessCore) -> None:
-        if self.runtime.stopping:
-            process.abandon()
-            return
-        if not process.begin():
-            return
-        self.idle.clear()
-        self.turns[process] = self.loop.create_task(self._turn(process))
+    def _wake_all(self) -> None:
+        """Processes put by other threads: a runner for each."""
+        self.armed = False  # first: a put from now on schedules another call
+        for _ in range(len(self.items)):
+            self._wake()
+
+    async def _runner(self) -> None:
+        """Turns of queued processes, one after the other; then idle (up to `SPARE`
+        runners wait for the next put), or end."""
+        items = self.items
+        loop = self.loop
+        runtime = self.runtime
+        try:
+            while True:
+                while items:
+                    try:
+                        process = items.popleft()
+                    except IndexError:  # another runner took the last
+                        break
+                    if process is not None and await self._turn(process):
+                        return  # the loop is ending under us
+                if len(self.waiting) >= SPARE or runtime.stopping:
+                    return
+                waiter: asyncio.Future[None] = loop.create_future()
+                self.waiting.append(waiter)
+                try:
+                    await waiter
+                finally:
+                    if not waiter.done() or waiter in self.waiting:
+                        with suppress(ValueError):
+                            self.waiting.remove(waiter)
+        finally:
+            self.runners.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     def take_items(self) -> list[ProcessCore]:
         """Empty the queue (its loop ended): what was waiting for a turn."""
@@ -152,10 +185,18 @@ class LoopQueue:
 
     # -- one turn: messages until there are none --------------------------------------------
 
-    async def _turn(self, process: ProcessCore) -> None:
-        handling.set(process)  # in this task's own context: the handler's sends see it
-        worker = self.worker
+    async def _turn(self, process: ProcessCore) -> bool:
+        """Handle `process`'s messages, one at a time, until it has none; True if the loop
+        is ending (the process moved to the runtime's own loop)."""
         runtime = self.runtime
+        if runtime.stopping:
+            process.abandon()
+            return False
+        if not process.begin():
+            return False
+        self.idle.clear()
+        self.turns[process] = asyncio.current_task()  # type: ignore[assignment]
+        token = handling.set(process)  # in the runner's context: the handler's sends see it
         budget = BATCH
         move = False
         try:
@@ -166,10 +207,10 @@ class LoopQueue:
                 started = time.perf_counter_ns()
                 error: BaseException | None = None
                 reply: object = None
+                suspended = True
                 try:
                     reply = process.handle(taken[0])
                     if reply.__class__ is CoroutineType:
-                        suspended = True
                         reply = await reply  # type: ignore[misc]
                     else:
                         suspended = False
@@ -182,14 +223,11 @@ class LoopQueue:
                         error = HandlerCancelled(process.name, describe(taken[0]))
                         move = not self.owned
                     error.__cause__ = cancelled
-                    ns = time.perf_counter_ns() - started
-                    self._settle(process, taken, None, error, ns)
+                    self._settle(process, taken, None, error, time.perf_counter_ns() - started)
                     break
                 except BaseException as raised:  # delivered to the future or on_error
                     error = raised
-                    suspended = True
-                ns = time.perf_counter_ns() - started
-                self._settle(process, taken, reply, error, ns)
+                self._settle(process, taken, reply, error, time.perf_counter_ns() - started)
                 if suspended:
                     budget = BATCH
                 else:
@@ -208,6 +246,7 @@ class LoopQueue:
             elif not runtime.stopping and not self.owned:
                 move = True
         finally:
+            handling.reset(token)
             turns = self.turns
             turns.pop(process, None)
             if move:
@@ -216,7 +255,7 @@ class LoopQueue:
                 process.end()
             if not turns:
                 self.idle.set()
-            worker.runs += 1
+        return move
 
     def _settle(
         self,
@@ -244,14 +283,14 @@ class LoopQueue:
     # -- stopping --------------------------------------------------------------------------
 
     def cancel_turns(self) -> None:
-        """Cancel every running turn (on the loop's thread)."""
-        for task in list(self.turns.values()):
+        """Cancel every runner, in a turn or idle (on the loop's thread)."""
+        for task in list(self.runners):
             task.cancel()
 
     def stop(self, deadline: float | None) -> bool:
         """Cancel the running turns and wait (until `deadline`) for them to finish; True if
         none is left. From the loop's own thread the turns finish once it runs again."""
-        if not self.turns:
+        if not self.runners:
             return True
         if threading.get_ident() == self.thread:
             self.cancel_turns()
@@ -288,8 +327,14 @@ class LoopThread:
         try:
             loop.run_forever()
         finally:
-            # Close only what has ended: a handler that ignored its cancellation still
-            # runs, and closing under it would destroy a pending task.
+            # The idle runners (and any turn still unwinding) end as in `asyncio.run`. Close
+            # only once all have ended: a handler that ignores its cancellation still runs,
+            # and closing under it would destroy a pending task.
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                loop.run_until_complete(asyncio.wait(tasks, timeout=GRACE))
             if not asyncio.all_tasks(loop):
                 loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()

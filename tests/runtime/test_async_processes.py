@@ -30,6 +30,7 @@ from actorgen.runtime import (
     remove_member,
     runtime_stats,
 )
+from actorgen.runtime._loops import SPARE
 from app.coroutines import Oops
 from app.coroutines_actors import FragileProcess, PagerCluster, PagerProcess
 from app.workers_actors import WorkerProcess
@@ -48,9 +49,9 @@ def on_loop(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return asyncio.run(asyncio.wait_for(main(), PATIENCE))
 
 
-def turns() -> list[asyncio.Task[Any]]:
-    """The runtime's tasks on this loop: one per process that has work."""
-    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "LoopQueue._turn"]
+def runners() -> list[asyncio.Task[Any]]:
+    """The runtime's tasks on this loop: a runner per process in a turn, and a few idle."""
+    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == "LoopQueue._runner"]
 
 
 # -- where handlers run ----------------------------------------------------------------------
@@ -121,7 +122,10 @@ def test_an_idle_async_process_holds_no_task(runtime: Runtime) -> None:
         for p in pagers:
             await p.fetch("x", 0.001)
         await asyncio.sleep(0.01)
-        assert turns() == []
+        queue = pagers[0]._core.queue
+        assert queue.turns == {}  # no process is in a turn
+        assert len(runners()) <= SPARE  # the loop keeps a few idle runners, no more
+        assert all(pager._core.queue is queue for pager in pagers)
 
     on_loop(main)
 
@@ -360,7 +364,7 @@ def test_shutdown_without_drain_cancels_running_handlers_and_fails_the_queue(
             for future in (running, queued):
                 with pytest.raises(RuntimeStopped):
                     await future
-        assert turns() == []
+        assert runners() == []
 
     gc.collect()
     on_loop(main)
