@@ -16,12 +16,12 @@ first, and the figure is the median of the per-repeat ratios (load on a shared m
 both sides of one repeat alike). Figures:
 
 - tells: M tells sent without awaiting, until the last is handled (the handlers count to M
-  and set an event), as messages per second; the ratio is actorgen ÷ hand-written (≥ 0.9×);
-- asks, many outstanding: M asks sent, then each reply awaited (≥ 1×);
+  and set an event), as messages per second; the ratio is actorgen ÷ hand-written (≥ 0.9x);
+- asks, many outstanding: M asks sent, then each reply awaited (≥ 1x);
 - ask round trip: one ask at a time, awaited before the next; the ratio is actorgen's
-  time ÷ the hand-written one's (≤ 1.2×);
+  time ÷ the hand-written one's (≤ 1.2x);
 - makespan: 10,000 jobs that each ``await asyncio.sleep(0.05)`` on 1,000 async processes,
-  against the ideal 10 × 50 ms (≤ 1.2×);
+  against the ideal 10 x 50 ms (≤ 1.2x);
 - heap: 100,000 idle async processes (tracemalloc), per process beyond the user's object
   (< 1 KB).
 """
@@ -254,26 +254,26 @@ def main() -> None:
         print(json.dumps(figures))
         return
     print(f"Python {figures['python']}, {figures['cpus']} CPUs, median of {repeats}")
-    for name, target in (("tells", "≥ 0.9×"), ("asks", "≥ 1×")):
+    for name, target in (("tells", "≥ 0.9x"), ("asks", "≥ 1x")):
         f = figures[name]
         print(
             f"{name:<11} {f['count']:>7,} on {f['workers']} workers: actorgen "
             f"{f['count'] / f['actorgen_s']:>9,.0f}/s, hand-written "
-            f"{f['count'] / f['handwritten_s']:>9,.0f}/s, ratio {f['speed_ratio']:.2f}× "
-            f"({f['speed_ratio_range'][0]:.2f}–{f['speed_ratio_range'][1]:.2f}; target {target})"
+            f"{f['count'] / f['handwritten_s']:>9,.0f}/s, ratio {f['speed_ratio']:.2f}x "
+            f"({f['speed_ratio_range'][0]:.2f}-{f['speed_ratio_range'][1]:.2f}; target {target})"
         )
     f = figures["round_trip"]
     print(
         f"round trip {f['count']:>7,} one at a time: actorgen "
         f"{f['actorgen_s'] / f['count'] * 1e6:.1f} µs, hand-written "
         f"{f['handwritten_s'] / f['count'] * 1e6:.1f} µs, time ratio "
-        f"{1 / f['speed_ratio']:.2f}× (target ≤ 1.2×)"
+        f"{1 / f['speed_ratio']:.2f}x (target ≤ 1.2x)"
     )
     f = figures["makespan"]
     print(
         f"makespan   {f['jobs']:,} jobs of 50 ms on {f['processes']:,} processes: "
-        f"{f['seconds']:.3f} s, {f['over_ideal']:.3f}× the ideal {f['ideal_seconds']:.2f} s "
-        "(target ≤ 1.2×)"
+        f"{f['seconds']:.3f} s, {f['over_ideal']:.3f}x the ideal {f['ideal_seconds']:.2f} s "
+        "(target ≤ 1.2x)"
     )
     f = figures["heap"]
     print(

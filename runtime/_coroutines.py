@@ -10,6 +10,7 @@ plain messages then run on the loop too, between the awaits of the others.
 from __future__ import annotations
 
 import inspect
+from contextlib import suppress
 from weakref import WeakKeyDictionary
 
 from ._freshness import message_names
@@ -29,8 +30,6 @@ def is_async_class(cls: type) -> bool:
         inspect.iscoroutinefunction(inspect.unwrap(getattr(cls, name)))
         for name in message_names(cls)
     )
-    try:
+    with suppress(TypeError):  # a class that cannot be weakly referenced: ask again
         _known[cls] = found
-    except TypeError:  # pragma: no cover - a class that cannot be weakly referenced
-        pass
     return found

@@ -89,7 +89,8 @@ def message_names(cls: type) -> list[str]:
 def shape_of(method: object, *, reply: bool = True) -> str | None:
     """``a, b=, /, c, *args, d=, **kw -> ask``: the parameters after the receiver with
     their kinds and whether they have a default (after ``async`` for an ``async def``),
-    and (with `reply`) whether the method replies. None when `method` is not a Python function whose code can be read."""
+    and (with `reply`) whether the method replies. None when `method` is not a Python
+    function whose code can be read."""
     function: Any = method
     if hasattr(method, "__wrapped__"):  # @deprecated wraps the method it marks
         function = inspect.unwrap(function)

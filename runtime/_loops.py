@@ -47,8 +47,8 @@ from ._failures import describe, log
 from ._worker import Worker
 
 if TYPE_CHECKING:
-    from ._core import RuntimeCore
     from ._process import ProcessCore
+    from ._threads import Runtime
 
 __all__ = ["BATCH", "SPARE", "LoopQueue", "LoopThread"]
 
@@ -65,13 +65,13 @@ class LoopQueue:
     __slots__ = (
         "armed",
         "backstop",
-        "runners",
         "context",
         "idle",
         "items",
         "loop",
         "moved",
         "owned",
+        "runners",
         "runtime",
         "thread",
         "turns",
@@ -80,7 +80,7 @@ class LoopQueue:
     )
 
     def __init__(
-        self, runtime: RuntimeCore, loop: asyncio.AbstractEventLoop, thread: int, owned: bool
+        self, runtime: Runtime, loop: asyncio.AbstractEventLoop, thread: int, owned: bool
     ) -> None:
         self.runtime = runtime
         self.loop = loop
@@ -90,8 +90,8 @@ class LoopQueue:
         self.armed = False  # a wake-up from another thread is scheduled, not yet run
         self.backstop = runtime.runq  # see the module docstring
         self.moved: LoopQueue | None = None  # its loop ended: processes go there instead
-        self.turns: dict[ProcessCore, asyncio.Task[None]] = {}  # processes in a turn
-        self.runners: set[asyncio.Task[None]] = set()  # the loop's runner tasks
+        self.turns: dict[ProcessCore, asyncio.Task[Any] | None] = {}  # processes in a turn
+        self.runners: set[asyncio.Task[Any] | None] = set()  # the loop's runner tasks
         self.waiting: list[asyncio.Future[None]] = []  # idle runners, waiting for a put
         self.idle = threading.Event()  # set while no turn runs (shutdown waits on it)
         self.idle.set()
@@ -169,7 +169,7 @@ class LoopQueue:
                         with suppress(ValueError):
                             self.waiting.remove(waiter)
         finally:
-            self.runners.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self.runners.discard(asyncio.current_task())
 
     def take_items(self) -> list[ProcessCore]:
         """Empty the queue (its loop ended): what was waiting for a turn."""
@@ -195,7 +195,7 @@ class LoopQueue:
         if not process.begin():
             return False
         self.idle.clear()
-        self.turns[process] = asyncio.current_task()  # type: ignore[assignment]
+        self.turns[process] = asyncio.current_task()
         token = handling.set(process)  # in the runner's context: the handler's sends see it
         budget = BATCH
         move = False
@@ -211,7 +211,7 @@ class LoopQueue:
                 try:
                     reply = process.handle(taken[0])
                     if reply.__class__ is CoroutineType:
-                        reply = await reply  # type: ignore[misc]
+                        reply = await reply
                     else:
                         suspended = False
                 except asyncio.CancelledError as cancelled:
@@ -285,7 +285,8 @@ class LoopQueue:
     def cancel_turns(self) -> None:
         """Cancel every runner, in a turn or idle (on the loop's thread)."""
         for task in list(self.runners):
-            task.cancel()
+            if task is not None:
+                task.cancel()
 
     def stop(self, deadline: float | None) -> bool:
         """Cancel the running turns and wait (until `deadline`) for them to finish; True if
@@ -310,7 +311,7 @@ class LoopThread:
     """The runtime's own event loop, on a daemon thread: the home of the async processes
     spawned where no loop runs, and of those whose loop ended."""
 
-    def __init__(self, runtime: RuntimeCore, name: str) -> None:
+    def __init__(self, runtime: Runtime, name: str) -> None:
         self.loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self.queue: LoopQueue | None = None

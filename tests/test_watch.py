@@ -124,7 +124,9 @@ def test_watch_reports_errors_and_goes_on(
     source.write_text(GOOD)
     run = watching(tmp_path)
     source.write_text(BROKEN)
-    wait_for(lambda: "message Worker.bad is an async generator" in run.err.getvalue(), "a diagnostic")
+    wait_for(
+        lambda: "message Worker.bad is an async generator" in run.err.getvalue(), "a diagnostic"
+    )
     (tmp_path / "pyproject.toml").write_text("[tool.actorgen\n")
     wait_for(lambda: "cannot read" in run.err.getvalue(), "the configuration error")
     (tmp_path / "pyproject.toml").write_text('[tool.actorgen]\nsuffix = "_gen"\n')
