@@ -89,3 +89,7 @@ def test_the_buggy_sale_fails_on_some_seeds_and_the_same_seeds_every_time() -> N
     outcomes = [sold(seed) for seed in range(10)]
     assert True in outcomes and False in outcomes
     assert [sold(seed) for seed in range(10)] == outcomes
+
+
+def test_the_asyncio_benchmark_runs_quickly() -> None:
+    run_python("bench/asyncio_cluster.py", "--quick", "--repeats", "1", timeout=120)
