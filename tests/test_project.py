@@ -43,6 +43,7 @@ def test_the_runtime_exports_a_small_documented_surface() -> None:
         "ClusterStats",
         "Failure",
         "Future",
+        "HandlerCancelled",
         "NoMembers",
         "OWN_DEFAULT",
         "ProcessHandle",
