@@ -102,6 +102,7 @@ class ClusterCore:
         "routes",
         "runtime",
         "seats",
+        "spinning",
         "strategy",
         "tell",
         "waiting",
@@ -138,6 +139,9 @@ class ClusterCore:
         self.joiners = 0  # threads waiting in join()
         self.blocked = 0  # senders waiting for room in a full queue
         self.waiting = 0  # joiners + blocked: members look at it after every message
+        # Async members lingering a step of their loop before they park (`_loops`): they
+        # look at the shared queue again, so a send meanwhile wakes nobody.
+        self.spinning = 0
         self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._joined = Condition(self._lock)
         self._room = Condition(self._lock)
@@ -308,6 +312,13 @@ class ClusterCore:
             queue.append(envelope)
 
     def _wake_one(self) -> None:
+        if self.spinning:  # a lingering member looks at the queue again, soon
+            return
+        self.wake_parked()
+
+    def wake_parked(self) -> None:
+        """Wake the longest-parked member. An async member that takes a message while more
+        wait calls this too, so that what a lingering member's sends skipped is spread."""
         # A parked member that turns out to be running already (it raced us) is only
         # notified; keep waking until one idle member really starts, or none is parked.
         while True:

@@ -7,11 +7,14 @@ from _thread import LockType, allocate_lock, get_ident
 from collections.abc import Callable, Generator
 from concurrent.futures import CancelledError
 from contextlib import suppress
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ._current import running_process
 from ._locks import held, new_lock
 from ._waits import wait_begins, wait_ends
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Future"]
 
@@ -44,7 +47,16 @@ class Future(Generic[_T]):
     """
 
     # A runtime can have very many outstanding asks; __slots__ keeps each one small.
-    __slots__ = ("_callbacks", "_lock", "_state", "_target", "_value", "_waiters")
+    __slots__ = (
+        "_aio",
+        "_aio_thread",
+        "_callbacks",
+        "_lock",
+        "_state",
+        "_target",
+        "_value",
+        "_waiters",
+    )
 
     def __init__(self, _target: Any = None) -> None:
         self._state = _PENDING
@@ -53,6 +65,9 @@ class Future(Generic[_T]):
         self._lock = new_lock()
         self._waiters: list[LockType] | None = None
         self._callbacks: list[Callable[[Future[_T]], object]] | None = None
+        # The asyncio future an awaiting task waits on, and its loop's thread (`__await__`).
+        self._aio: asyncio.Future[None] | None = None
+        self._aio_thread = 0
         # The process or cluster that will complete it, given by the runtime when it sends
         # the ask: a handler that waits on it is checked for deadlocks (see `_waits`).
         self._target = _target
@@ -88,10 +103,13 @@ class Future(Generic[_T]):
                 self._state = _CANCELLED
                 waiters, self._waiters = self._waiters, None
                 callbacks, self._callbacks = self._callbacks, None
+                aio, self._aio = self._aio, None
         except BaseException:  # cut short inside the `with`: release (see `_locks`)
             if held(self._lock):
                 self._lock.release()
             raise
+        if aio is not None:
+            self._wake_task(aio)
         if waiters or callbacks:
             self._notify(waiters, callbacks)
         return True
@@ -148,33 +166,47 @@ class Future(Generic[_T]):
 
     def __await__(self) -> Generator[Any, None, _T]:
         """Wait from asyncio; a cancelled awaiting task cancels the ask (see `cancel`)."""
-        target = self._target
-        if self._state <= _RUNNING and target is not None and target.runtime.drives_waits:
-            self._wait(None)  # only this thread can run its handlers: run them now
+        if self._state <= _RUNNING:
+            target = self._target
+            if target is not None and target.runtime.drives_waits:
+                self._wait(None)  # only this thread can run its handlers: run them now
         if self._state <= _RUNNING:
             # Imported here: asyncio is heavy and thread-only programs never need it.
-            import asyncio
+            from asyncio import get_running_loop
 
-            loop = asyncio.get_running_loop()
-            waiter: asyncio.Future[None] = loop.create_future()
-            me = get_ident()
-
-            def wake(_: Future[_T]) -> None:
-                if get_ident() == me:  # completed on this loop (an async process's reply)
-                    with suppress(RuntimeError):  # closed meanwhile
-                        _release(waiter)
-                    return
-                with suppress(RuntimeError):  # the loop has closed: nobody waits any more
-                    loop.call_soon_threadsafe(_release, waiter)
-
-            self.add_done_callback(wake)
+            waiter: asyncio.Future[None] = get_running_loop().create_future()
+            # The first awaiter's waiter has a slot of its own: completing the future on
+            # the waiter's thread (an async process's reply on the loop it was asked
+            # from) sets its result directly, without a callback or a thread hop.
+            lock = self._lock
+            try:
+                with lock:
+                    if self._state <= _RUNNING:
+                        if self._aio is None:
+                            self._aio = waiter
+                            self._aio_thread = get_ident()
+                        else:  # awaited by two tasks: the second one wakes by callback
+                            wake = _waker(waiter)
+                            if self._callbacks is None:
+                                self._callbacks = [wake]
+                            else:
+                                self._callbacks.append(wake)
+                    else:
+                        waiter.set_result(None)
+            except BaseException:  # cut short inside the `with`: release (see `_locks`)
+                if held(lock):
+                    lock.release()
+                raise
             try:
                 yield from waiter
             except BaseException:  # the awaiting task was cancelled (or closed)
-                self._remove_done_callback(wake)
+                self._forget(waiter)
                 self.cancel()
                 raise
-        if self._state == _CANCELLED:
+        state = self._state
+        if state == _RESULT:
+            return cast(_T, self._value)
+        if state == _CANCELLED:
             import asyncio
 
             raise asyncio.CancelledError()
@@ -211,8 +243,11 @@ class Future(Generic[_T]):
         self._state = _RESULT
         waiters, self._waiters = self._waiters, None
         callbacks, self._callbacks = self._callbacks, None
+        aio, self._aio = self._aio, None
         lock.release()
-        if waiters:  # `_notify` inlined: this is the reply of every ask
+        if aio is not None:  # `_notify` inlined: this is the reply of every ask
+            self._wake_task(aio)
+        if waiters:
             for waiter in waiters:
                 waiter.release()
         if callbacks:
@@ -224,15 +259,30 @@ class Future(Generic[_T]):
         if not self._complete(_ERROR, error) and self._state != _CANCELLED:
             raise RuntimeError(f"{self!r} is already complete")
 
-    def _remove_done_callback(self, fn: Callable[[Future[_T]], object]) -> None:
+    def _forget(self, waiter: asyncio.Future[None]) -> None:
+        """An awaiting task stopped waiting: drop its wake-up."""
         try:
             with self._lock:
-                if self._callbacks is not None and fn in self._callbacks:
-                    self._callbacks.remove(fn)
+                if self._aio is waiter:
+                    self._aio = None
+                elif self._callbacks is not None:
+                    self._callbacks = [
+                        fn for fn in self._callbacks if getattr(fn, "waiter", None) is not waiter
+                    ]
         except BaseException:  # cut short inside the `with`: release (see `_locks`)
             if held(self._lock):
                 self._lock.release()
             raise
+
+    def _wake_task(self, waiter: asyncio.Future[None]) -> None:
+        """Wake the task awaiting us: directly on its loop's thread, else through the loop."""
+        if get_ident() == self._aio_thread:
+            if not waiter.done():  # cancelled meanwhile
+                with suppress(RuntimeError):  # its loop has closed
+                    waiter.set_result(None)
+            return
+        with suppress(RuntimeError):  # the loop has closed: nobody waits any more
+            waiter.get_loop().call_soon_threadsafe(_release, waiter)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -288,6 +338,9 @@ class Future(Generic[_T]):
             self._state = state
             waiters, self._waiters = self._waiters, None
             callbacks, self._callbacks = self._callbacks, None
+            aio, self._aio = self._aio, None
+        if aio is not None:
+            self._wake_task(aio)
         if waiters or callbacks:
             self._notify(waiters, callbacks)
         return True
@@ -308,6 +361,24 @@ class Future(Generic[_T]):
             fn(self)
         except BaseException:  # a callback must never break the thread that completes us
             _log.exception("done callback %r of %r raised", fn, self)
+
+
+class _waker:
+    """The done callback of a second task awaiting one future (the first has a slot)."""
+
+    __slots__ = ("thread", "waiter")
+
+    def __init__(self, waiter: asyncio.Future[None]) -> None:
+        self.waiter = waiter
+        self.thread = get_ident()
+
+    def __call__(self, _: object) -> None:
+        waiter = self.waiter
+        if get_ident() == self.thread:
+            _release(waiter)
+        else:
+            with suppress(RuntimeError):  # the loop has closed
+                waiter.get_loop().call_soon_threadsafe(_release, waiter)
 
 
 def _release(waiter: Any) -> None:

@@ -36,17 +36,22 @@ import contextvars
 import threading
 import time
 from collections import deque
+from collections.abc import Generator
 from contextlib import suppress
-from types import CoroutineType
+from types import CoroutineType, coroutine
 from typing import TYPE_CHECKING, Any
 
 from ._core import GRACE
 from ._current import entered, handling
 from ._errors import HandlerCancelled
 from ._failures import describe, log
+from ._future import RUNNING
+from ._supervision import supervise
 from ._worker import Worker
 
 if TYPE_CHECKING:
+    from ._cluster import ClusterCore, Seat
+    from ._envelopes import Envelope
     from ._process import ProcessCore
     from ._threads import Runtime
 
@@ -57,6 +62,12 @@ __all__ = ["BATCH", "SPARE", "LoopQueue", "LoopThread"]
 BATCH = 64
 # Idle runner tasks a loop keeps, so that waking a process rarely makes a task.
 SPARE = 8
+
+
+@coroutine
+def _step() -> Generator[None, None, None]:
+    """Give the loop back for one step (`asyncio.sleep(0)` without its wrapper)."""
+    yield
 
 
 class LoopQueue:
@@ -76,6 +87,7 @@ class LoopQueue:
         "thread",
         "turns",
         "waiting",
+        "watch",
         "worker",
     )
 
@@ -93,8 +105,8 @@ class LoopQueue:
         self.turns: dict[ProcessCore, asyncio.Task[Any] | None] = {}  # processes in a turn
         self.runners: set[asyncio.Task[Any] | None] = set()  # the loop's runner tasks
         self.waiting: list[asyncio.Future[None]] = []  # idle runners, waiting for a put
-        self.idle = threading.Event()  # set while no turn runs (shutdown waits on it)
-        self.idle.set()
+        # Made by a `stop` from another thread, set (on the loop) once no turn runs.
+        self.watch: threading.Event | None = None
         self.worker = Worker(self, batch=BATCH)  # the counts of its handlers, for stats
         # The context drains and turns run in: the runtime entered (spawns inside a handler
         # go to it), and nothing of whichever sender happened to schedule the drain.
@@ -187,55 +199,210 @@ class LoopQueue:
 
     async def _turn(self, process: ProcessCore) -> bool:
         """Handle `process`'s messages, one at a time, until it has none; True if the loop
-        is ending (the process moved to the runtime's own loop)."""
+        is ending (the process moved to the runtime's own loop).
+
+        The hot path of async processes, as `ProcessCore.run` is for the pool's: the take,
+        the claim of an ask, the dispatch and what follows a reply are inlined and use
+        locals, because every call here is paid per message. The steps are those of
+        `ProcessCore.begin`, `take`, `settle` and `end`; only the loop's thread runs them,
+        and the locks are those senders of other threads also take.
+        """
         runtime = self.runtime
         if runtime.stopping:
             process.abandon()
             return False
         if not process.begin():
             return False
-        self.idle.clear()
-        self.turns[process] = asyncio.current_task()
+        turns = self.turns
+        turns[process] = asyncio.current_task()
         token = handling.set(process)  # in the runner's context: the handler's sends see it
+        worker = self.worker
+        dispatch = process._dispatch
+        instance = process._instance
+        cursor = process._cursor
+        unsaved = 0  # tells handled but not yet added to the counts
         budget = BATCH
+        lingered = False
+        spun: ClusterCore | None = None  # the cluster it lingered in, until its next look
         move = False
+        started = time.perf_counter_ns()
+        # The queues of the only seat, kept in locals while the seat stays the same.
+        last_seat: Seat | None = None
+        seat_cluster: Any = None
+        pinned: Any = None
+        shared: Any = None
         try:
             while True:
-                taken = process.take()
-                if taken is None:
+                if process._stop_reason is not None:  # stopped: take nothing more, anywhere
                     break
-                started = time.perf_counter_ns()
-                error: BaseException | None = None
-                reply: object = None
-                suspended = True
+                # The take of `ProcessCore.run`: the direct mailbox and the only seat in
+                # turn, or the rotation over every source.
+                envelope: Envelope | None = None
+                cluster: ClusterCore | None = None
+                mailbox = process._mailbox
+                seat = process._seat
+                if seat is not None:
+                    if seat is not last_seat:  # membership changed: refresh the locals
+                        last_seat = seat
+                        seat_cluster = seat.cluster
+                        pinned = seat.pinned
+                        shared = seat_cluster.pending
+                    if mailbox and (cursor == 0 or not (shared or pinned)):
+                        try:
+                            envelope = mailbox.popleft()
+                            cursor = 1
+                        except IndexError:  # stop_process() emptied it meanwhile
+                            pass
+                    elif shared or pinned:
+                        process.handling = seat_cluster  # before taking: join() relies on it
+                        if not seat.removed:
+                            try:  # noqa: SIM105 - suppress() costs a call per message
+                                envelope = pinned.popleft() if pinned else shared.popleft()
+                            except IndexError:  # another member (or a removal) took the last
+                                pass
+                        if envelope is None:
+                            process.handling = None
+                            if seat_cluster.joiners:  # it may have seen our mark: tell it
+                                seat_cluster.progress()
+                            if mailbox:
+                                try:
+                                    envelope = mailbox.popleft()
+                                    cursor = 1
+                                except IndexError:
+                                    pass
+                        else:
+                            cluster = seat_cluster
+                            cursor = 0
+                            # More is waiting and members are parked: wake one, as the
+                            # send would have done had this member not been lingering.
+                            if shared and seat_cluster._idle:
+                                seat_cluster.wake_parked()
+                elif not process._seats:
+                    if mailbox:
+                        try:  # noqa: SIM105 - contextlib.suppress costs a call per message
+                            envelope = mailbox.popleft()
+                        except IndexError:  # stop_process() emptied it meanwhile
+                            pass
+                else:
+                    envelope, cluster, cursor = process._take_rotating(cursor)
+                if spun is not None:
+                    # Its sends woke nobody while it lingered: if it left the cluster
+                    # meanwhile, or took something else, a parked member takes over.
+                    if cluster is not spun and spun.pending and spun._idle:
+                        spun.wake_parked()
+                    spun = None
+                if envelope is None:
+                    if lingered:
+                        break
+                    # Nothing now: stay one step of the loop before going idle. A sender
+                    # that sends again as soon as it has its reply (one ask at a time)
+                    # then finds this member still in its turn, and nobody is woken or
+                    # parked per message. Its cluster's sends meanwhile wake no parked
+                    # member: this one looks again first (`ClusterCore.spinning`).
+                    lingered = True
+                    budget = BATCH
+                    now = time.perf_counter_ns()
+                    process.busy_ns += now - started
+                    worker.busy_ns += now - started
+                    spun = seat_cluster if seat is not None else None
+                    if spun is not None:
+                        spun.spinning += 1
+                    try:
+                        await _step()
+                    finally:
+                        if spun is not None:
+                            spun.spinning -= 1
+                    started = time.perf_counter_ns()
+                    continue
+                lingered = False
+                if envelope.__class__ is tuple:
+                    message, future = envelope
+                    # Claim it (Future._claim, inlined): from now on cancel() says no. A
+                    # cancelled one is skipped, unhandled.
+                    claim = future._lock
+                    claim.acquire()
+                    cancelled = future._state
+                    if not cancelled:
+                        future._state = RUNNING
+                    claim.release()
+                    if cancelled:
+                        process._skipped(cluster)
+                        if runtime.stopping:
+                            break
+                        continue
+                else:
+                    message = envelope
+                    future = None
                 try:
-                    reply = process.handle(taken[0])
+                    reply = dispatch(instance, message)
                     if reply.__class__ is CoroutineType:
                         reply = await reply
-                    else:
-                        suspended = False
-                except asyncio.CancelledError as cancelled:
+                except asyncio.CancelledError as cancelled_error:
                     # Cancelled by us (shutdown without a drain) or by the loop's owner
                     # (asyncio.run ending): the handler did not finish.
+                    error: BaseException
                     if runtime.stopping:
                         error = runtime.stopped_error(process.name)
                     else:
-                        error = HandlerCancelled(process.name, describe(taken[0]))
+                        error = HandlerCancelled(process.name, describe(message))
                         move = not self.owned
-                    error.__cause__ = cancelled
-                    self._settle(process, taken, None, error, time.perf_counter_ns() - started)
+                    error.__cause__ = cancelled_error
+                    process.handled += unsaved
+                    worker.handled += unsaved
+                    unsaved = 0
+                    process.settle((message, future, cluster), None, error, 0)
+                    worker.handled += 1
+                    worker.failed += 1
                     break
                 except BaseException as raised:  # delivered to the future or on_error
-                    error = raised
-                self._settle(process, taken, reply, error, time.perf_counter_ns() - started)
-                if suspended:
-                    budget = BATCH
+                    # Counters first, so that whoever sees the reply sees them updated.
+                    process.handled += unsaved + 1
+                    worker.handled += unsaved + 1
+                    unsaved = 0
+                    process.failed += 1
+                    worker.failed += 1
+                    if future is None:
+                        runtime.report(process.name, message, raised)
+                    else:
+                        future._fail(raised)
+                    if process.options.supervision != "resume":
+                        supervise(process, raised)
+                        instance = process._instance
                 else:
-                    budget -= 1
-                    if not budget:  # a long run of handlers that never suspended
-                        budget = BATCH
-                        await asyncio.sleep(0)
-        except BaseException as broken:  # pragma: no cover - settle() delivers errors
+                    if future is None:
+                        unsaved += 1
+                    else:
+                        process.handled += unsaved + 1
+                        worker.handled += unsaved + 1
+                        unsaved = 0
+                        now = time.perf_counter_ns()
+                        process.busy_ns += now - started
+                        worker.busy_ns += now - started
+                        started = now
+                        future._resolve(reply)
+                if cluster is not None:
+                    process.handling = None
+                    if cluster.waiting and (cluster.blocked or not cluster.pending):
+                        cluster.progress()
+                elif process._blocked:
+                    process._make_room()
+                if runtime.stopping:
+                    break
+                budget -= 1
+                if not budget:
+                    # A long run of messages: let the loop's other tasks run once. (A
+                    # handler that awaited something that suspends gave it back already,
+                    # but counting those too costs less than telling them apart.)
+                    budget = BATCH
+                    process.handled += unsaved
+                    worker.handled += unsaved
+                    unsaved = 0
+                    now = time.perf_counter_ns()
+                    process.busy_ns += now - started
+                    worker.busy_ns += now - started
+                    await _step()
+                    started = time.perf_counter_ns()
+        except BaseException as broken:  # pragma: no cover - the handler's are caught above
             if not isinstance(broken, asyncio.CancelledError):
                 log.error(
                     "internal error while running %r: %s",
@@ -246,30 +413,23 @@ class LoopQueue:
             elif not runtime.stopping and not self.owned:
                 move = True
         finally:
+            process.handled += unsaved
+            worker.handled += unsaved
+            process._cursor = cursor
+            if spun is not None and spun.pending and spun._idle:  # as after a look, above
+                spun.wake_parked()
+            now = time.perf_counter_ns()
+            process.busy_ns += now - started
+            worker.busy_ns += now - started
             handling.reset(token)
-            turns = self.turns
             turns.pop(process, None)
             if move:
                 self._hand_over(process)
             else:
                 process.end()
-            if not turns:
-                self.idle.set()
+            if not turns and self.watch is not None:
+                self.watch.set()
         return move
-
-    def _settle(
-        self,
-        process: ProcessCore,
-        taken: Any,
-        reply: object,
-        error: BaseException | None,
-        ns: int,
-    ) -> None:
-        process.settle(taken, reply, error, ns)
-        worker = self.worker
-        worker.handled += 1
-        worker.failed += error is not None
-        worker.busy_ns += ns
 
     def _hand_over(self, process: ProcessCore) -> None:
         """This loop is ending under the process: its turn goes on on the runtime's own
@@ -296,12 +456,22 @@ class LoopQueue:
         if threading.get_ident() == self.thread:
             self.cancel_turns()
             return False
+        ended = threading.Event()
         try:
-            self.loop.call_soon_threadsafe(self.cancel_turns)
+            self.loop.call_soon_threadsafe(self._cancel_and_watch, ended)
         except RuntimeError:  # closed: nothing can run there any more
             return not self.turns
+        if not self.turns:  # only idle runners (or a loop that no longer runs)
+            return True
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
-        return self.idle.wait(left)
+        return ended.wait(left)
+
+    def _cancel_and_watch(self, ended: threading.Event) -> None:
+        """On the loop: cancel every runner; `ended` is set once no turn is left."""
+        self.watch = ended
+        self.cancel_turns()
+        if not self.turns:
+            ended.set()
 
     def running(self) -> list[ProcessCore]:
         return list(self.turns)
