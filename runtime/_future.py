@@ -66,8 +66,7 @@ class Future(Generic[_T]):
         self._waiters: list[LockType] | None = None
         self._callbacks: list[Callable[[Future[_T]], object]] | None = None
         # The asyncio future an awaiting task waits on, and its loop's thread (`__await__`).
-        self._aio: asyncio.Future[None] | None = None
-        self._aio_thread = 0
+        self._aio: asyncio.Future[None] | None = None  # `_aio_thread` is set with it
         # The process or cluster that will complete it, given by the runtime when it sends
         # the ask: a handler that waits on it is checked for deadlocks (see `_waits`).
         self._target = _target
@@ -166,15 +165,15 @@ class Future(Generic[_T]):
 
     def __await__(self) -> Generator[Any, None, _T]:
         """Wait from asyncio; a cancelled awaiting task cancels the ask (see `cancel`)."""
+        if self._state == _RESULT:  # the common case of many outstanding asks
+            done: _T = self._value
+            return done
         if self._state <= _RUNNING:
             target = self._target
             if target is not None and target.runtime.drives_waits:
                 self._wait(None)  # only this thread can run its handlers: run them now
         if self._state <= _RUNNING:
-            # Imported here: asyncio is heavy and thread-only programs never need it.
-            from asyncio import get_running_loop
-
-            waiter: asyncio.Future[None] = get_running_loop().create_future()
+            waiter: asyncio.Future[None] = (_running_loop or _import_asyncio())().create_future()
             # The first awaiter's waiter has a slot of its own: completing the future on
             # the waiter's thread (an async process's reply on the loop it was asked
             # from) sets its result directly, without a callback or a thread hop.
@@ -205,7 +204,8 @@ class Future(Generic[_T]):
                 raise
         state = self._state
         if state == _RESULT:
-            return cast(_T, self._value)
+            value: _T = self._value  # (not cast(): a call, and this is every awaited reply)
+            return value
         if state == _CANCELLED:
             import asyncio
 
@@ -278,8 +278,10 @@ class Future(Generic[_T]):
         """Wake the task awaiting us: directly on its loop's thread, else through the loop."""
         if get_ident() == self._aio_thread:
             if not waiter.done():  # cancelled meanwhile
-                with suppress(RuntimeError):  # its loop has closed
+                try:  # noqa: SIM105 - suppress() costs more than the wake-up
                     waiter.set_result(None)
+                except RuntimeError:  # its loop has closed
+                    pass
             return
         with suppress(RuntimeError):  # the loop has closed: nobody waits any more
             waiter.get_loop().call_soon_threadsafe(_release, waiter)
@@ -361,6 +363,19 @@ class Future(Generic[_T]):
             fn(self)
         except BaseException:  # a callback must never break the thread that completes us
             _log.exception("done callback %r of %r raised", fn, self)
+
+
+# asyncio.get_running_loop, imported on first use: asyncio is heavy, and thread-only
+# programs never need it.
+_running_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+
+
+def _import_asyncio() -> Callable[[], asyncio.AbstractEventLoop]:
+    global _running_loop
+    from asyncio import get_running_loop
+
+    _running_loop = get_running_loop
+    return get_running_loop
 
 
 class _waker:

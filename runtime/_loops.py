@@ -102,7 +102,8 @@ class LoopQueue:
         self.armed = False  # a wake-up from another thread is scheduled, not yet run
         self.backstop = runtime.runq  # see the module docstring
         self.moved: LoopQueue | None = None  # its loop ended: processes go there instead
-        self.turns: dict[ProcessCore, asyncio.Task[Any] | None] = {}  # processes in a turn
+        # The processes in a turn, and since when their busy time is not settled.
+        self.turns: dict[ProcessCore, int] = {}
         self.runners: set[asyncio.Task[Any] | None] = set()  # the loop's runner tasks
         self.waiting: list[asyncio.Future[None]] = []  # idle runners, waiting for a put
         # Made by a `stop` from another thread, set (on the loop) once no turn runs.
@@ -214,7 +215,6 @@ class LoopQueue:
         if not process.begin():
             return False
         turns = self.turns
-        turns[process] = asyncio.current_task()
         token = handling.set(process)  # in the runner's context: the handler's sends see it
         worker = self.worker
         dispatch = process._dispatch
@@ -225,7 +225,9 @@ class LoopQueue:
         lingered = False
         spun: ClusterCore | None = None  # the cluster it lingered in, until its next look
         move = False
-        started = time.perf_counter_ns()
+        # Busy time is settled at each step and at the end; `turns` holds when the part
+        # not yet settled began (`busy_now`).
+        turns[process] = started = time.perf_counter_ns()
         # The queues of the only seat, kept in locals while the seat stays the same.
         last_seat: Seat | None = None
         seat_cluster: Any = None
@@ -312,7 +314,7 @@ class LoopQueue:
                     finally:
                         if spun is not None:
                             spun.spinning -= 1
-                    started = time.perf_counter_ns()
+                    turns[process] = started = time.perf_counter_ns()
                     continue
                 lingered = False
                 if envelope.__class__ is tuple:
@@ -375,10 +377,6 @@ class LoopQueue:
                         process.handled += unsaved + 1
                         worker.handled += unsaved + 1
                         unsaved = 0
-                        now = time.perf_counter_ns()
-                        process.busy_ns += now - started
-                        worker.busy_ns += now - started
-                        started = now
                         future._resolve(reply)
                 if cluster is not None:
                     process.handling = None
@@ -401,7 +399,7 @@ class LoopQueue:
                     process.busy_ns += now - started
                     worker.busy_ns += now - started
                     await _step()
-                    started = time.perf_counter_ns()
+                    turns[process] = started = time.perf_counter_ns()
         except BaseException as broken:  # pragma: no cover - the handler's are caught above
             if not isinstance(broken, asyncio.CancelledError):
                 log.error(
@@ -475,6 +473,11 @@ class LoopQueue:
 
     def running(self) -> list[ProcessCore]:
         return list(self.turns)
+
+    def busy_now(self, now: int) -> int:
+        """The busy time of the turns in progress not yet settled in `worker` (a read from
+        any thread: the copy is one C call, which the loop's thread cannot interrupt)."""
+        return sum(now - since for since in tuple(self.turns.values()))
 
 
 class LoopThread:

@@ -424,6 +424,17 @@ class Runtime(RuntimeCore):
         loops = [queue.worker for queue in self._loop_queues.values()]
         return [*self._pool, *self._dedicated, self._retired, *loops, *self._ended_loops]
 
+    def counts(self) -> dict[str, int]:
+        """As `RuntimeCore.counts`, with the busy time of the turns in progress on event
+        loops (a turn settles it at each step, as a pool thread's run does at its end)."""
+        counts = super().counts()
+        if self.loops_in_use:
+            now = time.perf_counter_ns()
+            with self._lock:
+                loops = list(self._loop_queues.values())
+            counts["busy_ns"] += sum(queue.busy_now(now) for queue in loops)
+        return counts
+
     def running_handlers(self) -> list[ProcessCore]:
         """The processes whose handler a thread of ours, or a turn on a loop, runs now."""
         found = super().running_handlers()
