@@ -195,9 +195,9 @@ class ClusterCore:
         runtime = self.runtime
         if runtime.closing:
             runtime.refuse("cluster", self.name)
-        future: Future[Any] = Future(self)
+        future: Future[Any] = Future(self, message)
         try:
-            self.pending.append((message, future))
+            self.pending.append(future)
             if self._idle:
                 self._wake_one()
             if runtime.closed:
@@ -211,8 +211,8 @@ class ClusterCore:
         self.send(message, None)
 
     def ask_balanced(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future(self)
-        self.send((message, future), None)
+        future: Future[Any] = Future(self, message)
+        self.send(future, None)
         return future
 
     def tell_round_robin(self, message: object) -> None:
@@ -228,8 +228,8 @@ class ClusterCore:
         return self._ask_pinned(message, self.owner(key))
 
     def _ask_pinned(self, message: object, seat: Seat | None) -> Future[Any]:
-        future: Future[Any] = Future(self if seat is None else seat.member)
-        self.send((message, future), seat)
+        future: Future[Any] = Future(self if seat is None else seat.member, message)
+        self.send(future, seat)
         return future
 
     def tell_broadcast(self, message: object) -> None:
@@ -240,8 +240,8 @@ class ClusterCore:
         """One future per member, in member order."""
         futures: list[Future[Any]] = []
         for seat in self._every_seat():
-            future: Future[Any] = Future(seat.member)
-            self.send((message, future), seat)
+            future: Future[Any] = Future(seat.member, message)
+            self.send(future, seat)
             futures.append(future)
         return tuple(futures)
 

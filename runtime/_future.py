@@ -52,13 +52,14 @@ class Future(Generic[_T]):
         "_aio_thread",
         "_callbacks",
         "_lock",
+        "_message",
         "_state",
         "_target",
         "_value",
         "_waiters",
     )
 
-    def __init__(self, _target: Any = None) -> None:
+    def __init__(self, _target: Any = None, _message: object = None) -> None:
         self._state = _PENDING
         self._value: Any = None
         # Re-entrant only so that a caller interrupted inside a `with` can release it.
@@ -70,6 +71,9 @@ class Future(Generic[_T]):
         # The process or cluster that will complete it, given by the runtime when it sends
         # the ask: a handler that waits on it is checked for deadlocks (see `_waits`).
         self._target = _target
+        # The message of the ask, while it waits in a queue: an ask travels as its future
+        # (`_envelopes`). Dropped once a worker claims it.
+        self._message = _message
 
     def __repr__(self) -> str:
         state = ("pending", "running", "done", "failed", "cancelled")[self._state]
@@ -223,6 +227,7 @@ class Future(Generic[_T]):
             lock.release()
             return False
         self._state = _RUNNING
+        self._message = None
         lock.release()
         return True
 

@@ -45,7 +45,7 @@ from ._core import GRACE
 from ._current import entered, handling
 from ._errors import HandlerCancelled
 from ._failures import describe, log
-from ._future import RUNNING
+from ._future import RUNNING, Future
 from ._supervision import supervise
 from ._worker import Worker
 
@@ -317,8 +317,9 @@ class LoopQueue:
                     turns[process] = started = time.perf_counter_ns()
                     continue
                 lingered = False
-                if envelope.__class__ is tuple:
-                    message, future = envelope
+                if envelope.__class__ is Future:
+                    future = envelope
+                    message = future._message
                     # Claim it (Future._claim, inlined): from now on cancel() says no. A
                     # cancelled one is skipped, unhandled.
                     claim = future._lock
@@ -326,6 +327,7 @@ class LoopQueue:
                     cancelled = future._state
                     if not cancelled:
                         future._state = RUNNING
+                        future._message = None
                     claim.release()
                     if cancelled:
                         process._skipped(cluster)

@@ -188,8 +188,8 @@ class ProcessCore:
 
     def ask(self, message: object) -> Future[Any]:
         """Queue `message` in the direct mailbox; the future receives the handler's reply."""
-        future: Future[Any] = Future(self)
-        self._post((message, future))
+        future: Future[Any] = Future(self, message)
+        self._post(future)
         return future
 
     def _post(self, envelope: Envelope) -> None:
@@ -434,8 +434,9 @@ class ProcessCore:
                 if envelope is None:
                     sleep = True
                     return
-                if envelope.__class__ is tuple:
-                    message, future = envelope
+                if envelope.__class__ is Future:
+                    future = envelope
+                    message = future._message
                     # Claim it (Future._claim, inlined: it is paid per ask): from now on
                     # cancel() says no. A cancelled one is skipped, unhandled.
                     claim = future._lock
@@ -443,6 +444,7 @@ class ProcessCore:
                     cancelled = future._state
                     if not cancelled:
                         future._state = RUNNING
+                        future._message = None
                     claim.release()
                     if cancelled:
                         self._skipped(cluster)
@@ -525,9 +527,10 @@ class ProcessCore:
             envelope, cluster, self._cursor = self._take_rotating(self._cursor)
             if envelope is None:
                 return None
-            if envelope.__class__ is not tuple:
+            if envelope.__class__ is not Future:
                 return envelope, None, cluster
-            message, future = envelope
+            future = envelope
+            message = future._message
             if future._claim():
                 return message, future, cluster
             self._skipped(cluster)
