@@ -12,6 +12,8 @@ Public names::
     Failure, log_failure        what an error handler receives, and the default handler
     add_member(), remove_member(), stop_process()
                                 change clusters and processes while work flows
+    joined(), room()            await a cluster's join, or room in a bounded queue, from
+                                asyncio code without blocking its loop
     Strategy                    how a cluster routes messages without a @route
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
     ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError,
@@ -25,6 +27,8 @@ message must not share: the method's own applies), and `warn_if_stale`, which wa
 imports nothing outside the standard library.
 """
 
+from ._awaits import joined as joined
+from ._awaits import room as room
 from ._compat import assert_never as assert_never
 from ._control import add_member as add_member
 from ._control import remove_member as remove_member
@@ -92,11 +96,13 @@ __all__ = [
     "async_class",
     "cluster_stats",
     "default_runtime",
+    "joined",
     "log_failure",
     "new_process",
     "or_own_default",
     "process_stats",
     "remove_member",
+    "room",
     "route",
     "runtime_stats",
     "spawn_members",

@@ -97,6 +97,7 @@ class ClusterCore:
         "full_timeout",
         "joiners",
         "name",
+        "overflow",
         "pending",
         "router",
         "routes",
@@ -142,6 +143,10 @@ class ClusterCore:
         # Async members lingering a step of their loop before they park (`_loops`): they
         # look at the shared queue again, so a send meanwhile wakes nobody.
         self.spinning = 0
+        # Messages sent on an event loop's thread to a full queue, in order: the sender
+        # cannot block there, so its message waits here for room (docs/asyncio.md,
+        # "Bounded queues"). While any wait, the cluster counts one blocked sender.
+        self.overflow: deque[tuple[Envelope, Seat | None, bool]] = deque()
         self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._joined = Condition(self._lock)
         self._room = Condition(self._lock)
@@ -279,7 +284,7 @@ class ClusterCore:
             if self.capacity is None:
                 queue.append(envelope)
             else:
-                self._append_bounded(queue, envelope, self.capacity)
+                self._append_bounded(queue, envelope, self.capacity, seat, stealable)
             self._queued_in(owner, seat)
         except ActorgenError:  # QueueFull, RuntimeStopped: raised before anything was queued
             raise
@@ -291,16 +296,33 @@ class ClusterCore:
             runtime.runq.put(partial(self._queued_in, owner, seat))
             raise
 
-    def _append_bounded(self, queue: deque[Envelope], envelope: Envelope, capacity: int) -> None:
+    def _append_bounded(
+        self,
+        queue: deque[Envelope],
+        envelope: Envelope,
+        capacity: int,
+        seat: Seat | None,
+        stealable: bool,
+    ) -> None:
         with self._lock:
-            if len(queue) >= capacity:
+            overflow = self.overflow
+            if overflow or len(queue) >= capacity:
                 if self.when_full == "raise":
                     raise QueueFull(f"a queue of cluster {self.name}", capacity, None)
+                if self.runtime.sender_cannot_block():
+                    # On an event loop's thread: the message waits in line for room.
+                    if not overflow:
+                        self.blocked += 1  # first: a member that sees it admits (`progress`)
+                        self.waiting += 1
+                    overflow.append((envelope, seat, stealable))
+                    return
                 self.blocked += 1
                 self.waiting += 1
                 try:
                     roomy = self.runtime.wait_for_room(
-                        self._room, lambda: len(queue) < capacity, self.full_timeout
+                        self._room,
+                        lambda: not overflow and len(queue) < capacity,
+                        self.full_timeout,
                     )
                 finally:
                     self.blocked -= 1
@@ -389,11 +411,54 @@ class ClusterCore:
     def progress(self) -> None:
         """A member finished a message while someone waits: a blocked sender, or a joiner
         (members call this for joiners only once the shared queue is empty)."""
+        admitted: list[tuple[Envelope, Seat | None, bool]] = []
         with self._lock:
+            if self.overflow:
+                admitted = self._admit()
             if self.blocked:
                 self._room.notify_all()
             if self.joiners and self._settled():
                 self._joined.notify_all()
+        for envelope, seat, stealable in admitted:
+            if seat is not None and seat.removed:  # it left while the message waited
+                self._rehome(envelope, seat)
+            else:
+                self._queued_in(None if stealable else seat, seat)
+
+    def _admit(self) -> list[tuple[Envelope, Seat | None, bool]]:
+        """With the lock: move the messages waiting in `overflow` into their queues while
+        there is room, in order; the ones whose seat was removed are returned too."""
+        overflow = self.overflow
+        capacity = self.capacity
+        assert capacity is not None
+        admitted = []
+        while overflow:
+            envelope, seat, stealable = overflow[0]
+            if seat is None:
+                queue = self.pending
+            elif seat.removed:
+                admitted.append(overflow.popleft())
+                continue
+            else:
+                queue = seat.local if stealable and seat.local is not None else seat.pinned
+            if len(queue) >= capacity:
+                break
+            admitted.append(overflow.popleft())
+            queue.append(envelope)
+        if not overflow:
+            self.blocked -= 1
+            self.waiting -= 1
+        return admitted
+
+    def _rehome(self, envelope: Envelope, seat: Seat) -> None:
+        """A waiting message for a member that left: where its route sends it now, or back
+        to the member (broadcast copies), as `_evacuate` does."""
+        message = message_of(envelope)
+        router = self._rehomers.get(type(message), self.router)
+        if router.keeps:
+            seat.member.take_back([envelope])
+        else:
+            self._reroute(envelope, router.rehome(message))
 
     # -- membership ------------------------------------------------------------------------
 
@@ -419,6 +484,8 @@ class ClusterCore:
             raise
         if self.pending:  # work that waited for a member, maybe for a long time
             self._wake_one()
+        if self.overflow:
+            self.progress()
 
     def remove(self, member: ProcessCore) -> None:
         """Take `member` out. It finishes the message it is handling; the messages waiting
@@ -430,6 +497,8 @@ class ClusterCore:
             self._unlink(seat)
         member.leave_seat(seat)
         self._evacuate(seat)
+        if self.overflow:  # what waited for its seat goes elsewhere
+            self.progress()
 
     def leave(self, seat: Seat) -> None:
         """A stopping member leaves: as `remove`, but a seat that another thread removed
@@ -440,6 +509,8 @@ class ClusterCore:
             self._unlink(seat)
         seat.member.leave_seat(seat)
         self._evacuate(seat)
+        if self.overflow:
+            self.progress()
 
     def _unlink(self, seat: Seat) -> None:
         # Called with the lock held.
@@ -516,7 +587,7 @@ class ClusterCore:
     def _settled(self) -> bool:
         # The queues first, then the marks: see the class docstring.
         seats = self.seats
-        if self.pending or any(seat.pinned or seat.local for seat in seats):
+        if self.pending or self.overflow or any(seat.pinned or seat.local for seat in seats):
             return False
         if any(seat.member.handling is self for seat in seats):
             return False
@@ -524,7 +595,14 @@ class ClusterCore:
         return not self._leaving
 
     def queued(self) -> int:
-        return len(self.pending) + sum(seat.queued() for seat in self.seats)
+        return len(self.pending) + len(self.overflow) + sum(seat.queued() for seat in self.seats)
+
+    def has_room(self) -> bool:
+        """No message waits for room (`overflow`), and the shared queue has some (for
+        `actorgen.runtime.room`)."""
+        return not self.overflow and (
+            self.capacity is None or len(self.pending) < self.capacity
+        )
 
     def in_flight(self) -> int:
         handling = {seat.member for seat in self.seats if seat.member.handling is self}
@@ -535,6 +613,7 @@ class ClusterCore:
         failed = drain(self.pending)
         for seat in self.seats:
             failed += drain(seat.pinned) + drain(seat.local)
+        failed += [envelope for envelope, _, _ in drain(self.overflow)]
         with self._lock:
             self._joined.notify_all()
             self._room.notify_all()

@@ -202,6 +202,11 @@ class RuntimeCore:
             "pool runs async processes on event loops, see docs/asyncio.md)"
         )
 
+    def sender_cannot_block(self) -> bool:
+        """Whether a sender on this thread must not block on a full queue (the thread of
+        an event loop that runs async processes): its message then waits in line."""
+        return False
+
     def blocking_wait(self, target: Any) -> None:
         """A thread is about to block until `target` (a process or cluster) replies:
         raise `UsageError` if that would block the event loop its handlers need."""

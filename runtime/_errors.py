@@ -72,19 +72,6 @@ class QueueFull(ActorgenError):
         self.queue = queue
         self.capacity = capacity
 
-    @classmethod
-    def on_event_loop(cls) -> QueueFull:
-        """A full queue met by a send on the thread of an event loop that runs async
-        processes: a send is a plain call, so waiting would block the loop."""
-        error = cls("a queue", 0, None)
-        error.args = (
-            "a bounded queue is full, and a send on the thread of an event loop that runs "
-            "async processes cannot wait for room (it would block the loop); the message "
-            "was not queued. Back off with `await asyncio.sleep(...)` and send again, or "
-            "send from another thread (docs/asyncio.md, \"Bounded queues\")",
-        )
-        return error
-
 
 class HandlerCancelled(ActorgenError):
     """The `async def` handler of a message was cancelled before it finished, because the

@@ -93,6 +93,7 @@ class ProcessCore:
         "_mailbox",
         "_make",
         "_notified",
+        "_overflow",
         "_parked",
         "_running",
         "_scheduled",
@@ -137,6 +138,9 @@ class ProcessCore:
         self._capacity = options.capacity
         self._blocked = 0  # senders waiting for room in the mailbox
         self._space: Condition | None = None  # what they wait on, made when first needed
+        # Messages sent on an event loop's thread to the full mailbox, in order, waiting for
+        # room (docs/asyncio.md, "Bounded queues"); counted in `_blocked` while it exists.
+        self._overflow: deque[Envelope] | None = None
         self._scheduled = False  # on a run queue or running (see "Sends that are interrupted")
         self._running = False  # a thread is in `run`
         self._notified = False
@@ -204,13 +208,16 @@ class ProcessCore:
                 mailbox = self._mailbox
                 if mailbox is None:
                     mailbox = self._mailbox = deque()
-                elif self._capacity is not None and len(mailbox) >= self._capacity:
-                    mailbox = self._wait_for_room(self._capacity)
+                elif self._capacity is not None and (
+                    len(mailbox) >= self._capacity or self._overflow is not None
+                ):
+                    mailbox = self._wait_for_room(self._capacity, envelope)
                 if not self._scheduled:
                     # Marked before the append, in one statement with the local: whoever
                     # marked it also queues it, here or in the `except` below.
                     self._scheduled = schedule = True
-                mailbox.append(envelope)  # sent: from here on it will be handled
+                if mailbox is not None:  # (None: it waits in the overflow)
+                    mailbox.append(envelope)  # sent: from here on it will be handled
             if schedule:
                 runtime.active.add(self)
                 self.queue.put(self)
@@ -227,11 +234,22 @@ class ProcessCore:
         if runtime.closed:  # shutdown finished while we queued: fail it, never strand it
             runtime.sweep()
 
-    def _wait_for_room(self, capacity: int) -> deque[Envelope]:
-        """The mailbox is full (we hold the lock): wait or raise, as the options say."""
+    def _wait_for_room(self, capacity: int, envelope: Envelope) -> deque[Envelope] | None:
+        """The mailbox is full, or messages wait for room (we hold the lock): wait or raise,
+        as the options say. On an event loop's thread the sender cannot wait: `envelope`
+        waits in the overflow, behind the others (None is returned)."""
         options = self.options
         if options.when_full == "raise":
+            if self.queued() < capacity:  # (no overflow: it is made only to block)
+                return self._mailbox
             raise QueueFull(f"the mailbox of {self.name}", capacity, None)
+        if self.runtime.sender_cannot_block():
+            overflow = self._overflow
+            if overflow is None:
+                self._blocked += 1  # first: the process admits it after its next message
+                overflow = self._overflow = deque()
+            overflow.append(envelope)
+            return None
         if self._space is None:
             self._space = Condition(self._lock)
         self._blocked += 1
@@ -253,7 +271,20 @@ class ProcessCore:
         return mailbox
 
     def _make_room(self) -> None:
+        """A direct message was taken while senders wait: admit what waits in the overflow
+        (the process is running: it takes them), or wake a blocked sender."""
         with self._lock:
+            overflow = self._overflow
+            if overflow is not None:
+                mailbox = self._mailbox
+                if mailbox is None:
+                    mailbox = self._mailbox = deque()
+                capacity = self._capacity or 0
+                while overflow and len(mailbox) < capacity:
+                    mailbox.append(overflow.popleft())
+                if not overflow:
+                    self._overflow = None
+                    self._blocked -= 1
             if self._space is not None:
                 self._space.notify()
 
@@ -661,6 +692,7 @@ class ProcessCore:
                 return
             self._stop_reason = reason
             mailbox, self._mailbox = self._mailbox, None
+            mailbox = self._with_overflow(mailbox)
             idle = not self._scheduled
             if self._space is not None:
                 self._space.notify_all()
@@ -675,6 +707,7 @@ class ProcessCore:
         with self._lock:
             self._stop_reason = self._stop_reason or "its runtime was shut down"
             mailbox, self._mailbox = self._mailbox, None
+            mailbox = self._with_overflow(mailbox)
             if self._space is not None:
                 self._space.notify_all()
         if self._parked:
@@ -684,6 +717,23 @@ class ProcessCore:
             error = self.runtime.stopped_error(self.name)
             self.runtime.abandoned(fail_all(self.runtime, self.name, failed, error))
 
+    def _with_overflow(self, mailbox: deque[Envelope] | None) -> deque[Envelope] | None:
+        """With the lock, stopping: the mailbox and, behind it, what waited for room."""
+        overflow, self._overflow = self._overflow, None
+        if not overflow:
+            return mailbox
+        if mailbox is None:
+            return overflow
+        mailbox.extend(overflow)
+        return mailbox
+
     def queued(self) -> int:
         mailbox = self._mailbox
-        return len(mailbox) if mailbox else 0
+        overflow = self._overflow
+        return (len(mailbox) if mailbox else 0) + (len(overflow) if overflow else 0)
+
+    def has_room(self) -> bool:
+        """No message waits for room, and the mailbox has some (`actorgen.runtime.room`)."""
+        return self._overflow is None and (
+            self._capacity is None or self.queued() < self._capacity
+        )

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._core import DRAIN_TIMEOUT, RuntimeCore
 from ._current import entered, running
-from ._errors import QueueFull, RuntimeStopped, UsageError
+from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, describe, log
 from ._worker import Worker
 
@@ -216,6 +216,9 @@ class Runtime(RuntimeCore):
         loop = _get_running_loop()
         return None if loop is None else self._loop_queues.get(loop)
 
+    def sender_cannot_block(self) -> bool:
+        return self._hosting_queue() is not None
+
     def _on_hosting_loop(self, target: object) -> bool:
         """Whether `target` (a process or cluster) runs only on this thread's loop."""
         queue = self._hosting_queue()
@@ -252,11 +255,8 @@ class Runtime(RuntimeCore):
         """A sender waits on a full queue (holding `room`'s lock) until `roomy()`, the
         timeout, or shutdown, which wakes every blocked sender at once.
 
-        On the thread of an event loop that runs async processes a sender cannot wait (a
-        send is a plain call; waiting would block the loop): the send raises `QueueFull`
-        at once (docs/asyncio.md, "Bounded queues")."""
-        if self._hosting_queue() is not None:
-            raise QueueFull.on_event_loop()
+        (Not on the thread of an event loop that runs async processes: there the queues
+        park the message instead, see `sender_cannot_block`.)"""
         with self._lock:
             self._blocked[room] = self._blocked.get(room, 0) + 1
         try:
