@@ -312,8 +312,11 @@ class ClusterCore:
                 if self.runtime.sender_cannot_block():
                     # On an event loop's thread: the message waits in line for room.
                     if not overflow:
-                        self.blocked += 1  # first: a member that sees it admits (`progress`)
+                        # First, `waiting` before `blocked`: members that see them admit it
+                        # (`progress`). Cut short in between, members still do once the
+                        # shared queue is empty, and every later send looks too.
                         self.waiting += 1
+                        self.blocked += 1
                     overflow.append((envelope, seat, stealable))
                     return
                 self.blocked += 1
@@ -552,6 +555,8 @@ class ClusterCore:
             owner.member.wake()
         if seat is not None and seat.removed:
             self._evacuate(seat)  # it was removed while we appended: re-route
+        if self.overflow:  # messages wait in line for room: admit what fits now
+            self.progress()
         if self.runtime.closed:
             self.abandon()  # shutdown finished while we appended: fail, never strand
 

@@ -138,6 +138,12 @@ class LoopQueue:
         except RuntimeError:  # the loop has closed: its processes move
             self.armed = False
             self.runtime.move_loop(self)
+        except BaseException:
+            # Interrupted (docs/lifecycle.md, "Interrupted sends"): maybe armed with no
+            # wake-up scheduled. Disarm (a store, no call), so that the sender's backstop
+            # put, or the next one, schedules one; an extra wake-up is harmless.
+            self.armed = False
+            raise
 
     def _wake(self) -> None:
         """One runner for one queued process: an idle one, else a new one."""
