@@ -55,11 +55,13 @@ if TYPE_CHECKING:
     from ._process import ProcessCore
     from ._threads import Runtime
 
-__all__ = ["BATCH", "SPARE", "LoopQueue", "LoopThread"]
+__all__ = ["BATCH", "SLICE_NS", "SPARE", "LoopQueue", "LoopThread"]
 
-# Messages a turn handles without giving the loop back, when none of its handlers awaited
-# anything that suspends: then it yields once, as a task looping on a queue would not.
+# A turn whose handlers do not suspend looks at the clock every BATCH messages, and gives
+# the loop back for one step once it has had it for SLICE_NS (a task looping on a queue
+# would never give it back).
 BATCH = 64
+SLICE_NS = 1_000_000
 # Idle runner tasks a loop keeps, so that waking a process rarely makes a task.
 SPARE = 8
 
@@ -396,7 +398,8 @@ class LoopQueue:
                     break
                 budget -= 1
                 if not budget:
-                    # A long run of messages: let the loop's other tasks run once. (A
+                    # A long run of messages: settle the counts, and once the turn has had
+                    # the loop for a `SLICE`, let the loop's other tasks run once. (A
                     # handler that awaited something that suspends gave it back already,
                     # but counting those too costs less than telling them apart.)
                     budget = BATCH
@@ -404,10 +407,11 @@ class LoopQueue:
                     worker.handled += unsaved
                     unsaved = 0
                     now = time.perf_counter_ns()
-                    process.busy_ns += now - started
-                    worker.busy_ns += now - started
-                    await _step()
-                    turns[process] = started = time.perf_counter_ns()
+                    if now - started >= SLICE_NS:
+                        process.busy_ns += now - started
+                        worker.busy_ns += now - started
+                        await _step()
+                        turns[process] = started = time.perf_counter_ns()
         except BaseException as broken:  # pragma: no cover - the handler's are caught above
             if not isinstance(broken, asyncio.CancelledError):
                 log.error(
