@@ -10,15 +10,17 @@ on first use. The process's run queue is then the `LoopQueue` of that loop, not 
   thread that is one `set_result` on an idle runner's future (no thread hop, no wake-up
   of the loop), or a new runner when none is idle; from any other thread it goes through
   one `loop.call_soon_threadsafe` for all the processes put meanwhile;
-- a *turn* takes one message at a time (`begin`, `take`, `handle`, `settle`, `end`) and
+- a *turn* takes one message at a time (the steps of `begin`, `take`, `handle`, `settle`
+  and `end`, fused into one loop with locals, as `ProcessCore.run` is for the pool) and
   awaits the coroutine a handler returns before it takes the next. So a process handles
-  one message at a time across its awaits. An idle process holds no task: a turn ends
-  when there is nothing left, and its runner takes the next process, or waits for one
-  (up to `SPARE` runners wait; the others end). 10,000 processes awaiting at once are
-  10,000 runners, each in one turn;
+  one message at a time across its awaits. A turn that finds nothing lingers one step of
+  the loop (see `_turn`), then ends, and its runner takes the next process, or waits for
+  one (up to `SPARE` runners wait; the others end): an idle process holds no task.
+  10,000 processes awaiting at once are 10,000 runners, each in one turn;
 - a send interrupted half-way (docs/lifecycle.md, "Interrupted sends") cannot call `put`,
   a Python function, from its `except`: it puts the process on `backstop`, the pool's run
-  queue (`SimpleQueue.put`, a C call), and the pool thread that takes it calls `put`.
+  queue (`SimpleQueue.put`, a C call), and the pool thread that takes it calls `put`. A
+  `put` cut short after arming the loop's wake-up disarms, so that one schedules it.
 
 Ending: a drain waits for running turns like any other work. Stopping without a drain
 cancels the runners (a cancelled handler's ask fails with `RuntimeStopped`, its tell
