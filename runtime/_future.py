@@ -23,7 +23,7 @@ _T = TypeVar("_T")
 # Ordered: every state past _RUNNING is final, so `done()` is one comparison.
 _PENDING = 0  # queued: cancel() withdraws it
 _RUNNING = RUNNING = 1  # a worker claimed it: it runs to completion (RUNNING: for run())
-_RESULT = 2
+_RESULT = RESULT = 2  # (RESULT: for the turns of `_loops`, which inline `_resolve`)
 _ERROR = 3
 _CANCELLED = 4
 

@@ -47,7 +47,7 @@ from ._core import GRACE
 from ._current import entered, handling
 from ._errors import HandlerCancelled
 from ._failures import describe, log
-from ._future import RUNNING, Future
+from ._future import RESULT, RUNNING, Future
 from ._supervision import supervise
 from ._worker import Worker
 
@@ -389,7 +389,21 @@ class LoopQueue:
                         process.handled += unsaved + 1
                         worker.handled += unsaved + 1
                         unsaved = 0
-                        future._resolve(reply)
+                        # The reply (Future._resolve, inlined for the common case of an
+                        # ask nobody waits on yet: it is paid per ask).
+                        claim.acquire()
+                        if (
+                            future._state == RUNNING
+                            and future._aio is None
+                            and future._waiters is None
+                            and future._callbacks is None
+                        ):
+                            future._value = reply
+                            future._state = RESULT
+                            claim.release()
+                        else:
+                            claim.release()
+                            future._resolve(reply)
                 if cluster is not None:
                     process.handling = None
                     if cluster.waiting and (cluster.blocked or not cluster.pending):
