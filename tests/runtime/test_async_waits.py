@@ -263,3 +263,27 @@ def test_joined_from_a_plain_threads_program_on_the_runtime_s_own_loop(runtime: 
 
     asyncio.run(main())
     assert sum(len(m.seen().result(PATIENCE)) for m in cluster.members) == 10
+
+
+# -- awaiting a reply -----------------------------------------------------------------------------
+
+
+@only_on(THREADS, why=WHY)
+def test_two_tasks_awaiting_one_ask_both_get_the_reply(runtime: Runtime) -> None:
+    async def main() -> None:
+        pager = PagerProcess.spawn("p")
+        ask = pager.fetch("x", 0.01)
+        first = asyncio.ensure_future(asyncio.shield(asyncio.ensure_future(ask)))
+        second = asyncio.ensure_future(asyncio.ensure_future(ask))
+        assert await asyncio.gather(first, second) == ["p", "p"]
+        assert await ask == "p"  # done: no wait at all
+        # A third awaiter that gives up leaves the others their wake-up.
+        slow = pager.fetch("y", 0.05)
+        waiting = asyncio.ensure_future(asyncio.ensure_future(slow))
+        while not slow.running():
+            await asyncio.sleep(0.001)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.ensure_future(slow), 0.001)
+        assert await waiting == "p"  # started before the timeout: it ran to completion
+
+    on_loop(main)
