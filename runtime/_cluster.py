@@ -342,8 +342,8 @@ class ClusterCore:
         self.wake_parked()
 
     def wake_parked(self) -> None:
-        """Wake the longest-parked member. An async member that takes a message while more
-        wait calls this too, so that what a lingering member's sends skipped is spread."""
+        """Wake the longest-parked member. An async member that lingered calls this too,
+        once per message its cluster's sends did not wake anyone for (see `_loops`)."""
         # A parked member that turns out to be running already (it raced us) is only
         # notified; keep waking until one idle member really starts, or none is parked.
         while True:

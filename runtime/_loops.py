@@ -157,6 +157,12 @@ class LoopQueue:
             if not waiter.done():
                 waiter.set_result(None)
                 return
+        if self.runtime.stopping:
+            # No new task once the runtime stops: it could be left unstarted when the loop
+            # closes. A turn would only fail the process's work: do that here.
+            for process in self.take_items():
+                process.abandon()
+            return
         task = self.loop.create_task(self._runner(), context=self.context)
         self.runners.add(task)
 
@@ -285,10 +291,6 @@ class LoopQueue:
                         else:
                             cluster = seat_cluster
                             cursor = 0
-                            # More is waiting and members are parked: wake one, as the
-                            # send would have done had this member not been lingering.
-                            if shared and seat_cluster._idle:
-                                seat_cluster.wake_parked()
                 elif not process._seats:
                     if mailbox:
                         try:  # noqa: SIM105 - contextlib.suppress costs a call per message
@@ -324,6 +326,13 @@ class LoopQueue:
                     finally:
                         if spun is not None:
                             spun.spinning -= 1
+                    if spun is not None and spun._idle:
+                        # The sends meanwhile woke nobody: wake the parked members they
+                        # would have, but for the one message this member takes next.
+                        for _ in range(len(spun.pending) - 1):
+                            if not spun._idle:
+                                break
+                            spun.wake_parked()
                     turns[process] = started = time.perf_counter_ns()
                     continue
                 lingered = False
@@ -532,11 +541,16 @@ class LoopThread:
             # The idle runners (and any turn still unwinding) end as in `asyncio.run`. Close
             # only once all have ended: a handler that ignores its cancellation still runs,
             # and closing under it would destroy a pending task.
-            tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
-            if tasks:
-                loop.run_until_complete(asyncio.wait(tasks, timeout=GRACE))
+            # Tasks made meanwhile (a late wake-up) are cancelled and waited for too.
+            deadline = time.monotonic() + GRACE
+            while True:
+                tasks = asyncio.all_tasks(loop)
+                left = deadline - time.monotonic()
+                if not tasks or left <= 0:
+                    break
+                for task in tasks:
+                    task.cancel()
+                loop.run_until_complete(asyncio.wait(tasks, timeout=left))
             if not asyncio.all_tasks(loop):
                 loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()

@@ -287,3 +287,19 @@ def test_two_tasks_awaiting_one_ask_both_get_the_reply(runtime: Runtime) -> None
         assert await waiting == "p"  # started before the timeout: it ran to completion
 
     on_loop(main)
+
+
+@only_on(THREADS, why=WHY)
+def test_a_burst_sent_while_a_member_lingers_is_spread_over_the_parked_members(
+    runtime: Runtime,
+) -> None:
+    async def main() -> None:
+        cluster = PagerCluster([PagerProcess.spawn(f"m{i}") for i in range(4)])
+        for _ in range(3):
+            await joined(cluster)
+            await asyncio.sleep(0.01)  # every member parked
+            await cluster.fetch("warm-up")  # its member lingers a step after the reply
+            burst = [cluster.fetch(i, 0.05) for i in range(4)]  # sent while it lingers
+            assert len(set(await asyncio.gather(*burst))) == 4  # four members at once
+
+    on_loop(main)
