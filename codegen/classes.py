@@ -23,7 +23,7 @@ from .inheritance import ancestry
 from .reporter import Reporter
 from .routing import RouteReader
 from .scope import ModuleScope
-from .syntax import BLOCKS, class_body_names, find_definitions, method_groups
+from .syntax import BLOCKS, class_body_names, find_definitions, method_groups, yields
 
 __all__ = ["ClassFinder"]
 
@@ -189,11 +189,22 @@ class ClassFinder:
         where = f"{cls}.{name}"
         *overloads, implementation = definitions
         for definition in definitions:
-            if definition.asynchronous is not None:
+            for decorator in definition.decorators:
+                manager = self.decorators.context_manager(decorator)
+                if manager is not None:
+                    self.reporter.error(
+                        decorator,
+                        f"message {where} is an @{manager} method; a message replies once "
+                        "and cannot hold a context open across messages, so enter the "
+                        "context inside a message (or make the method private)",
+                    )
+                    return False
+            if definition.asynchronous is not None and yields(definition):
                 self.reporter.error(
                     definition.asynchronous,
-                    f"message {where} is 'async def'; messages run on threads, "
-                    "so write a plain 'def'",
+                    f"message {where} is an async generator ('async def' with 'yield'); "
+                    "a message replies once, so return a list (or send each item to "
+                    "another process as a tell)",
                 )
                 return False
         if name in RESERVED_MEMBERS:

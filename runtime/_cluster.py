@@ -100,11 +100,13 @@ class ClusterCore:
         "full_timeout",
         "joiners",
         "name",
+        "overflow",
         "pending",
         "router",
         "routes",
         "runtime",
         "seats",
+        "spinning",
         "strategy",
         "tell",
         "waiting",
@@ -143,6 +145,13 @@ class ClusterCore:
         self.joiners = 0  # threads waiting in join()
         self.blocked = 0  # senders waiting for room in a full queue
         self.waiting = 0  # joiners + blocked: members look at it after every message
+        # Async members lingering a step of their loop before they park (`_loops`): they
+        # look at the shared queue again, so a send meanwhile wakes nobody.
+        self.spinning = 0
+        # Messages sent on an event loop's thread to a full queue, in order: the sender
+        # cannot block there, so its message waits here for room (docs/asyncio.md,
+        # "Bounded queues"). While any wait, the cluster counts one blocked sender.
+        self.overflow: deque[tuple[Envelope, Seat | None, bool]] = deque()
         self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._joined = Condition(self._lock)
         self._room = Condition(self._lock)
@@ -196,9 +205,9 @@ class ClusterCore:
         runtime = self.runtime
         if runtime.closing:
             runtime.refuse("cluster", self.name)
-        future: Future[Any] = Future(self)
+        future: Future[Any] = Future(self, message)
         try:
-            self.pending.append((message, future))
+            self.pending.append(future)
             if self._idle:
                 self._wake_one()
             if runtime.closed:
@@ -212,8 +221,8 @@ class ClusterCore:
         self.send(message, None)
 
     def ask_balanced(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future(self)
-        self.send((message, future), None)
+        future: Future[Any] = Future(self, message)
+        self.send(future, None)
         return future
 
     def tell_round_robin(self, message: object) -> None:
@@ -229,8 +238,8 @@ class ClusterCore:
         return self._ask_pinned(message, self.owner(key))
 
     def _ask_pinned(self, message: object, seat: Seat | None) -> Future[Any]:
-        future: Future[Any] = Future(self if seat is None else seat.member)
-        self.send((message, future), seat)
+        future: Future[Any] = Future(self if seat is None else seat.member, message)
+        self.send(future, seat)
         return future
 
     def tell_broadcast(self, message: object) -> None:
@@ -241,8 +250,8 @@ class ClusterCore:
         """One future per member, in member order."""
         futures: list[Future[Any]] = []
         for seat in self._every_seat():
-            future: Future[Any] = Future(seat.member)
-            self.send((message, future), seat)
+            future: Future[Any] = Future(seat.member, message)
+            self.send(future, seat)
             futures.append(future)
         return tuple(futures)
 
@@ -282,7 +291,7 @@ class ClusterCore:
             if self.capacity is None:
                 queue.append(envelope)
             else:
-                self._append_bounded(queue, envelope, self.capacity)
+                self._append_bounded(queue, envelope, self.capacity, seat, stealable)
             self._queued_in(owner, seat)
         except ActorgenError:  # QueueFull, RuntimeStopped: raised before anything was queued
             raise
@@ -294,16 +303,36 @@ class ClusterCore:
             runtime.runq.put(partial(self._queued_in, owner, seat))
             raise
 
-    def _append_bounded(self, queue: deque[Envelope], envelope: Envelope, capacity: int) -> None:
+    def _append_bounded(
+        self,
+        queue: deque[Envelope],
+        envelope: Envelope,
+        capacity: int,
+        seat: Seat | None,
+        stealable: bool,
+    ) -> None:
         with self._lock:
-            if len(queue) >= capacity:
+            overflow = self.overflow
+            if overflow or len(queue) >= capacity:
                 if self.when_full == "raise":
                     raise QueueFull(f"a queue of cluster {self.name}", capacity, None)
+                if self.runtime.sender_cannot_block():
+                    # On an event loop's thread: the message waits in line for room.
+                    if not overflow:
+                        # First, `waiting` before `blocked`: members that see them admit it
+                        # (`progress`). Cut short in between, members still do once the
+                        # shared queue is empty, and every later send looks too.
+                        self.waiting += 1
+                        self.blocked += 1
+                    overflow.append((envelope, seat, stealable))
+                    return
                 self.blocked += 1
                 self.waiting += 1
                 try:
                     roomy = self.runtime.wait_for_room(
-                        self._room, lambda: len(queue) < capacity, self.full_timeout
+                        self._room,
+                        lambda: not overflow and len(queue) < capacity,
+                        self.full_timeout,
                     )
                 finally:
                     self.blocked -= 1
@@ -315,6 +344,13 @@ class ClusterCore:
             queue.append(envelope)
 
     def _wake_one(self) -> None:
+        if self.spinning:  # a lingering member looks at the queue again, soon
+            return
+        self.wake_parked()
+
+    def wake_parked(self) -> None:
+        """Wake the longest-parked member. An async member that lingered calls this too,
+        once per message its cluster's sends did not wake anyone for (see `_loops`)."""
         # A parked member that turns out to be running already (it raced us) is only
         # notified; keep waking until one idle member really starts, or none is parked.
         while True:
@@ -385,11 +421,54 @@ class ClusterCore:
     def progress(self) -> None:
         """A member finished a message while someone waits: a blocked sender, or a joiner
         (members call this for joiners only once the shared queue is empty)."""
+        admitted: list[tuple[Envelope, Seat | None, bool]] = []
         with self._lock:
+            if self.overflow:
+                admitted = self._admit()
             if self.blocked:
                 self._room.notify_all()
             if self.joiners and self._settled():
                 self._joined.notify_all()
+        for envelope, seat, stealable in admitted:
+            if seat is not None and seat.removed:  # it left while the message waited
+                self._rehome(envelope, seat)
+            else:
+                self._queued_in(None if stealable else seat, seat)
+
+    def _admit(self) -> list[tuple[Envelope, Seat | None, bool]]:
+        """With the lock: move the messages waiting in `overflow` into their queues while
+        there is room, in order; the ones whose seat was removed are returned too."""
+        overflow = self.overflow
+        capacity = self.capacity
+        assert capacity is not None
+        admitted = []
+        while overflow:
+            envelope, seat, stealable = overflow[0]
+            if seat is None:
+                queue = self.pending
+            elif seat.removed:
+                admitted.append(overflow.popleft())
+                continue
+            else:
+                queue = seat.local if stealable and seat.local is not None else seat.pinned
+            if len(queue) >= capacity:
+                break
+            admitted.append(overflow.popleft())
+            queue.append(envelope)
+        if not overflow:
+            self.blocked -= 1
+            self.waiting -= 1
+        return admitted
+
+    def _rehome(self, envelope: Envelope, seat: Seat) -> None:
+        """A waiting message for a member that left: where its route sends it now, or back
+        to the member (broadcast copies), as `_evacuate` does."""
+        message = message_of(envelope)
+        router = self._rehomers.get(type(message), self.router)
+        if router.keeps:
+            seat.member.take_back([envelope])
+        else:
+            self._reroute(envelope, router.rehome(message))
 
     # -- membership ------------------------------------------------------------------------
 
@@ -415,6 +494,8 @@ class ClusterCore:
             raise
         if self.pending:  # work that waited for a member, maybe for a long time
             self._wake_one()
+        if self.overflow:
+            self.progress()
 
     def remove(self, member: ProcessCore) -> None:
         """Take `member` out. It finishes the message it is handling; the messages waiting
@@ -426,6 +507,8 @@ class ClusterCore:
             self._unlink(seat)
         member.leave_seat(seat)
         self._evacuate(seat)
+        if self.overflow:  # what waited for its seat goes elsewhere
+            self.progress()
 
     def leave(self, seat: Seat) -> None:
         """A stopping member leaves: as `remove`, but a seat that another thread removed
@@ -436,6 +519,8 @@ class ClusterCore:
             self._unlink(seat)
         seat.member.leave_seat(seat)
         self._evacuate(seat)
+        if self.overflow:
+            self.progress()
 
     def _unlink(self, seat: Seat) -> None:
         # Called with the lock held.
@@ -477,6 +562,8 @@ class ClusterCore:
             owner.member.wake()
         if seat is not None and seat.removed:
             self._evacuate(seat)  # it was removed while we appended: re-route
+        if self.overflow:  # messages wait in line for room: admit what fits now
+            self.progress()
         if self.runtime.closed:
             self.abandon()  # shutdown finished while we appended: fail, never strand
 
@@ -512,7 +599,7 @@ class ClusterCore:
     def _settled(self) -> bool:
         # The queues first, then the marks: see the class docstring.
         seats = self.seats
-        if self.pending or any(seat.pinned or seat.local for seat in seats):
+        if self.pending or self.overflow or any(seat.pinned or seat.local for seat in seats):
             return False
         if any(seat.member.handling is self for seat in seats):
             return False
@@ -520,7 +607,14 @@ class ClusterCore:
         return not self._leaving
 
     def queued(self) -> int:
-        return len(self.pending) + sum(seat.queued() for seat in self.seats)
+        return len(self.pending) + len(self.overflow) + sum(seat.queued() for seat in self.seats)
+
+    def has_room(self) -> bool:
+        """No message waits for room (`overflow`), and the shared queue has some (for
+        `actorgen.runtime.room`)."""
+        return not self.overflow and (
+            self.capacity is None or len(self.pending) < self.capacity
+        )
 
     def in_flight(self) -> int:
         with self._lock:  # `_leaving` changes under it: iterating it needs it too
@@ -533,6 +627,7 @@ class ClusterCore:
         failed = drain(self.pending)
         for seat in self.seats:
             failed += drain(seat.pinned) + drain(seat.local)
+        failed += [envelope for envelope, _, _ in drain(self.overflow)]
         with self._lock:
             self._joined.notify_all()
             self._room.notify_all()

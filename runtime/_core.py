@@ -12,7 +12,9 @@ What a backend implements
   interrupted half-way finishes its step with C calls only) and where a send that could
   not finish leaves the rest of its step as a `functools.partial`. `empty()` says whether
   processes wait for a turn; `get_nowait()` and `qsize()` as for `queue.SimpleQueue`.
-- `dedicated_queue(process)`: the run queue of a process that wants a thread of its own.
+- `dedicated_queue(process)`: the run queue of a process that wants a thread of its own;
+  `loop_queue(process, cls)`: the run queue of an async process (one with `async def`
+  messages), or `UsageError` from a backend that runs no event loop.
 - `wait_for(condition, predicate, timeout)`: block the caller, who holds `condition`'s
   lock, until `predicate()`; `wait_for_room(...)`: the same for a sender to a full queue.
 - `_wait_quiet(timeout)` (a drain: until no process has work) and
@@ -51,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from . import _exit
-from ._current import entered, running, running_process
+from ._current import entered, handler_runtime, running_process
 from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, Failure, describe, log, log_failure
 from ._latency import Latency
@@ -85,6 +87,8 @@ class RuntimeCore:
     # A backend that runs handlers on the thread that waits (the deterministic one) says
     # so: futures and joins then run it until what they wait for is done (`run_until`).
     drives_waits = False
+    # Set once the backend runs async processes: blocking waits then ask `blocking_wait`.
+    loops_in_use = False
     runq: Any  # set by the backend before `RuntimeCore.__init__`
 
     def __init__(
@@ -196,6 +200,24 @@ class RuntimeCore:
         """The run queue of a process that wants a thread of its own."""
         return self.runq
 
+    def loop_queue(self, process: ProcessCore, cls: type) -> Any:
+        """The run queue of a process whose class `cls` has `async def` messages: a
+        backend without event loops refuses it (at spawn)."""
+        raise UsageError(
+            f"cannot spawn {process.name}: {cls.__name__} has 'async def' messages, and "
+            f"{type(self).__name__} runs no event loop; spawn it on a Runtime (the thread "
+            "pool runs async processes on event loops, see docs/asyncio.md)"
+        )
+
+    def sender_cannot_block(self) -> bool:
+        """Whether a sender on this thread must not block on a full queue (the thread of
+        an event loop that runs async processes): its message then waits in line."""
+        return False
+
+    def blocking_wait(self, target: Any) -> None:
+        """A thread is about to block until `target` (a process or cluster) replies:
+        raise `UsageError` if that would block the event loop its handlers need."""
+
     def wait_for(
         self, condition: threading.Condition, predicate: Callable[[], bool], timeout: float | None
     ) -> bool:
@@ -256,7 +278,7 @@ class RuntimeCore:
             if spawn:
                 raise RuntimeStopped(name, what, "was shut down: no process can start")
             raise RuntimeStopped(name, what)
-        if running.runtime is not self:
+        if handler_runtime() is not self:
             act = "spawn" if spawn else "send"
             raise RuntimeStopped(name, what, f"is draining: only its own handlers may {act}")
 
@@ -374,7 +396,7 @@ class RuntimeCore:
         """
         if self.closed or self.forked:
             return self._outcome
-        inside = running.runtime is self
+        inside = handler_runtime() is self
         if drain and inside:
             raise UsageError("shutdown(drain=True) from a handler would wait for itself")
         deadline = None if timeout is None else time.monotonic() + timeout
