@@ -18,10 +18,10 @@ from actorgen.runtime import (
 )
 from actorgen.runtime._latency import BOUNDS_NS, BUCKETS, bucket_of
 from actorgen.runtime.testing import DeterministicRuntime
-from conftest import only_on
 from app.coroutines_actors import PagerCluster, PagerProcess
 from app.workers import Boom
 from app.workers_actors import WorkerCallMessage, WorkerCluster, WorkerProcess
+from conftest import only_on
 
 
 @pytest.fixture
