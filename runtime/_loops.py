@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sys
 import threading
 import time
 from collections import deque
@@ -170,7 +171,10 @@ class LoopQueue:
             for process in self.take_items():
                 process.abandon()
             return
-        task = self.loop.create_task(self._runner(), context=self.context)
+        if sys.version_info >= (3, 11):
+            task = self.loop.create_task(self._runner(), context=self.context)
+        else:  # no `context=` before 3.11: a task copies the context it is made in
+            task = self.context.copy().run(self.loop.create_task, self._runner())
         self.runners.add(task)
 
     def _wake_all(self) -> None:

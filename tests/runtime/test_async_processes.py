@@ -267,7 +267,7 @@ def test_a_timed_out_ask_that_is_queued_is_withdrawn(runtime: Runtime) -> None:
     async def main() -> None:
         pager = PagerProcess.spawn("p")
         slow = pager.fetch("slow", 0.2)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):  # TimeoutError from 3.11 on
             await asyncio.wait_for(pager.fetch("queued", 0.0), 0.05)
         assert await slow == "p"  # the running one was not touched
         assert await pager.seen() == ["slow"]  # the withdrawn one never ran

@@ -227,7 +227,7 @@ def test_joined_times_out_and_a_cancelled_join_leaves_nothing(runtime: Runtime) 
         cluster.relay(gate.wait)
         with pytest.raises(TimeoutError, match="still has"):
             await joined(cluster, timeout=0.05)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):  # TimeoutError from 3.11 on
             await asyncio.wait_for(joined(cluster), 0.05)
         before = threading.active_count()
         gate.set()
@@ -282,7 +282,7 @@ def test_two_tasks_awaiting_one_ask_both_get_the_reply(runtime: Runtime) -> None
         waiting = asyncio.ensure_future(asyncio.ensure_future(slow))
         while not slow.running():
             await asyncio.sleep(0.001)
-        with pytest.raises(TimeoutError):
+        with pytest.raises(asyncio.TimeoutError):  # TimeoutError from 3.11 on
             await asyncio.wait_for(asyncio.ensure_future(slow), 0.001)
         assert await waiting == "p"  # started before the timeout: it ran to completion
 
