@@ -415,8 +415,12 @@ class ClusterCore:
         return True
 
     def unpark(self, member: ProcessCore) -> None:
-        with self._lock:
-            self._idle.pop(member, None)
+        """`member` starts a turn: it is no longer idle here. Usually whoever woke it has
+        taken it off already, and the lock is not needed to see so: only the member itself
+        parks, and it is running (a lookup is atomic with or without the GIL)."""
+        if member in self._idle:
+            with self._lock:
+                self._idle.pop(member, None)
 
     def progress(self) -> None:
         """A member finished a message while someone waits: a blocked sender, or a joiner
