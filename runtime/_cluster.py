@@ -27,7 +27,7 @@ from ._current import running_process
 from ._envelopes import Envelope, Stamped, drain, fail_all, message_of
 from ._errors import ActorgenError, NoMembers, QueueFull, UsageError
 from ._future import Future
-from ._locks import held, new_lock
+from ._locks import held, locked, new_lock
 from ._options import WhenFull, check_bound
 from ._routers import CLUSTER_ROUTERS, Router, Strategy, route_router, salt
 from ._routers import owner as owner_of
@@ -415,8 +415,12 @@ class ClusterCore:
         return True
 
     def unpark(self, member: ProcessCore) -> None:
-        with self._lock:
-            self._idle.pop(member, None)
+        """`member` starts a turn: it is no longer idle here. Usually whoever woke it has
+        taken it off already, and the lock is not needed to see so: only the member itself
+        parks, and it is running (a lookup is atomic with or without the GIL)."""
+        if member in self._idle:
+            with self._lock:
+                self._idle.pop(member, None)
 
     def progress(self) -> None:
         """A member finished a message while someone waits: a blocked sender, or a joiner
@@ -617,8 +621,8 @@ class ClusterCore:
         )
 
     def in_flight(self) -> int:
-        with self._lock:  # `_leaving` changes under it: iterating it needs it too
-            leaving = [m for m in self._leaving if m.handling is self]
+        # `_leaving` changes under the lock: iterating it needs it too.
+        leaving = locked(self._lock, lambda: [m for m in self._leaving if m.handling is self])
         handling = {seat.member for seat in self.seats if seat.member.handling is self}
         return len(handling.union(leaving))
 

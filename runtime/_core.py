@@ -57,7 +57,7 @@ from ._current import entered, handler_runtime, running_process
 from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, Failure, describe, log, log_failure
 from ._latency import Latency
-from ._locks import new_lock
+from ._locks import locked, new_lock
 from ._names import Names
 
 if TYPE_CHECKING:
@@ -352,34 +352,34 @@ class RuntimeCore:
     def counts(self) -> dict[str, int]:
         """Raw counters for `runtime_stats`, read under the lock (which keeps the list of
         workers still); each worker's counts are one consistent read (`Worker.tally`)."""
-        with self._lock:
-            handled = failed = busy_ns = 0
-            now = time.perf_counter_ns()
-            for worker in self._workers():
-                worker_handled, worker_failed, worker_busy_ns = worker.counted(now)
-                handled += worker_handled
-                failed += worker_failed
-                busy_ns += worker_busy_ns
-            return {
-                **self._pool_counts(),
-                "processes": self.names.spawned - self._stopped,
-                "stopped": self._stopped,
-                "scheduled": len(self.active),
-                "run_queue": self.runq.qsize(),
-                "handled": handled,
-                "failed": failed,
-                "busy_ns": busy_ns,
-            }
+        return locked(self._lock, self._counts)
+
+    def _counts(self) -> dict[str, int]:
+        handled = failed = busy_ns = 0
+        now = time.perf_counter_ns()
+        for worker in self._workers():
+            worker_handled, worker_failed, worker_busy_ns = worker.counted(now)
+            handled += worker_handled
+            failed += worker_failed
+            busy_ns += worker_busy_ns
+        return {
+            **self._pool_counts(),
+            "processes": self.names.spawned - self._stopped,
+            "stopped": self._stopped,
+            "scheduled": len(self.active),
+            "run_queue": self.runq.qsize(),
+            "handled": handled,
+            "failed": failed,
+            "busy_ns": busy_ns,
+        }
 
     def running_handlers(self) -> list[ProcessCore]:
         """The processes whose handler a thread of ours is running now."""
-        with self._lock:
-            workers = self._workers()
+        workers = locked(self._lock, self._workers)
         return [w.process for w in workers if w.process is not None]
 
     def clusters(self) -> list[ClusterCore]:
-        with self._lock:
-            return list(self._clusters)
+        return locked(self._lock, lambda: list(self._clusters))
 
     # -- shutting down -------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ from ._core import DRAIN_TIMEOUT, RuntimeCore
 from ._current import entered, running
 from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, describe, log
+from ._locks import locked
 from ._worker import Worker
 
 if TYPE_CHECKING:
@@ -455,16 +456,14 @@ class Runtime(RuntimeCore):
         counts = super().counts()
         if self.loops_in_use:
             now = time.perf_counter_ns()
-            with self._lock:
-                loops = list(self._loop_queues.values())
+            loops = locked(self._lock, lambda: list(self._loop_queues.values()))
             counts["busy_ns"] += sum(queue.busy_now(now) for queue in loops)
         return counts
 
     def running_handlers(self) -> list[ProcessCore]:
         """The processes whose handler a thread of ours, or a turn on a loop, runs now."""
         found = super().running_handlers()
-        with self._lock:
-            loops = list(self._loop_queues.values())
+        loops = locked(self._lock, lambda: list(self._loop_queues.values()))
         for queue in loops:
             found.extend(queue.running())
         return found

@@ -337,3 +337,47 @@ def test_signals_raising_inside_sends_every_fraction_of_a_millisecond_break_noth
 
 
 SIGNALLED_SENDS = 20_000
+
+
+def observe(runtime: Runtime, target: Any) -> None:
+    """What a program's status loop calls between sends (the demo's does, on the main
+    thread, where a Ctrl-C lands)."""
+    if isinstance(target, RecorderCluster):
+        actorgen.runtime.cluster_stats(target)
+    else:
+        actorgen.runtime.process_stats(target)
+    actorgen.runtime.runtime_stats(runtime)
+
+
+def interrupted_stats_case(target_of: Target, at: int) -> None:
+    journal = Journal()
+    failures: list[Failure] = []
+    runtime = Runtime(threads=2, on_error=failures.append, latency_histograms=True)
+    with runtime:
+        target = target_of(journal)
+        send(target, "ask and wait", "warm-up")
+        interrupt = Interrupt(at)
+        with pytest.raises(KeyboardInterrupt), traced(interrupt):
+            observe(runtime, target)
+        for i in range(3):  # handlers still run: no lock was left held
+            reply = target.note_and_reply(f"after-{i}")
+            assert isinstance(reply.result(timeout=PATIENCE), int), f"line {at}"
+        observe(runtime, target)
+        assert runtime.shutdown(drain=True, timeout=PATIENCE), f"line {at}: {runtime!r}"
+    assert not failures, f"line {at}: {failures}"
+
+
+@pytest.mark.parametrize("target_of", [direct, balanced, bounded], ids=lambda t: t.__name__)
+def test_a_KeyboardInterrupt_at_any_line_of_the_stats_calls_leaves_the_runtime_whole(
+    target_of: Target,
+) -> None:
+    journal = Journal()
+    with Runtime(threads=2, latency_histograms=True) as runtime:
+        target = target_of(journal)
+        send(target, "ask and wait", "warm-up")
+        counter = Interrupt(at=0)
+        with traced(counter):
+            observe(runtime, target)
+    assert counter.lines > 10, "the trace function saw no runtime code"
+    for at in range(1, counter.lines + 1):
+        interrupted_stats_case(target_of, at)
