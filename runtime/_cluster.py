@@ -91,6 +91,7 @@ class ClusterCore:
         "_joined",
         "_leaving",
         "_lock",
+        "_push",
         "_rehomers",
         "_room",
         "_turn",
@@ -138,6 +139,9 @@ class ClusterCore:
         self.full_timeout = full_timeout
         self.routes: Mapping[type, Route] = routes or {}
         self.pending: deque[Envelope] = deque()  # the shared queue
+        # Its `append`, looked up once: without the GIL (where the interpreter does not
+        # specialize attribute access) the lookup costs a send as much as the append.
+        self._push = self.pending.append
         self.seats: tuple[Seat, ...] = ()  # copy on write: senders read it without a lock
         # next() is one atomic step (a compare-and-swap without the GIL): round robin
         # without a lock; a duplicate would only skew the rotation, never lose a message.
@@ -192,7 +196,7 @@ class ClusterCore:
         if runtime.closing:
             runtime.refuse("cluster", self.name)
         try:
-            self.pending.append(message)
+            self._push(message)
             if self._idle:
                 self._wake_one()
             if runtime.closed:
@@ -207,7 +211,7 @@ class ClusterCore:
             runtime.refuse("cluster", self.name)
         future: Future[Any] = Future(self, message)
         try:
-            self.pending.append(future)
+            self._push(future)
             if self._idle:
                 self._wake_one()
             if runtime.closed:

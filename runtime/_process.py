@@ -408,6 +408,13 @@ class ProcessCore:
         seat_cluster: Any = None
         pinned: Any = None
         shared: Any = None
+        # Whether `handling` marks `seat_cluster` (the only seat's): the mark stays on from
+        # one of its messages to the next while nobody waits for the cluster, and comes off
+        # (the counts saved first: see `_unmark`) once someone does, before a message of
+        # another source, and when the run ends. Two stores and a count per message less,
+        # which matter most without the GIL, where every store to a shared object is an
+        # atomic step and the interpreter does not specialize attribute access.
+        marked = False
         try:
             batch = budget = worker.batch
             while True:
@@ -431,6 +438,9 @@ class ProcessCore:
                 cluster: ClusterCore | None = None
                 mailbox = self._mailbox
                 seat = self._seat
+                if marked and seat is not last_seat:  # left or joined a cluster meanwhile
+                    marked = False
+                    unsaved = self._unmark(seat_cluster, unsaved)
                 if seat is not None:
                     # The common case, a member of one cluster: the same rotation as
                     # `_take_rotating` without its loop, which costs more than the take.
@@ -440,22 +450,26 @@ class ProcessCore:
                         pinned = seat.pinned
                         shared = seat_cluster.pending
                     if mailbox and (cursor == 0 or not (shared or pinned)):
+                        if marked:
+                            marked = False
+                            unsaved = self._unmark(seat_cluster, unsaved)
                         try:
                             envelope = mailbox.popleft()
                             cursor = 1
                         except IndexError:  # stop_process() emptied it meanwhile
                             pass
                     elif shared or pinned:
-                        self.handling = seat_cluster  # mark before taking: join() relies on it
+                        if not marked:  # mark before taking: join() relies on it
+                            self.handling = seat_cluster
+                            marked = True
                         if not seat.removed:  # (see ClusterCore.remove)
                             try:  # noqa: SIM105 - suppress() costs a call per message
                                 envelope = pinned.popleft() if pinned else shared.popleft()
                             except IndexError:  # another member (or a removal) took the last
                                 pass
                         if envelope is None:
-                            self.handling = None
-                            if seat_cluster.joiners:  # it may have seen our mark: tell it
-                                seat_cluster.progress()
+                            marked = False
+                            unsaved = self._unmark(seat_cluster, unsaved)
                             if mailbox:
                                 try:
                                     envelope = mailbox.popleft()
@@ -489,6 +503,10 @@ class ProcessCore:
                         future._message = None
                     claim.release()
                     if cancelled:
+                        if marked:  # `_skipped` takes the mark off: the counts go first
+                            marked = False
+                            self.handled += unsaved
+                            unsaved = 0
                         self._skipped(cluster)
                         if runtime.stopping:
                             halt = True
@@ -515,26 +533,33 @@ class ProcessCore:
                         future._fail(error)
                 else:
                     if future is None:
-                        if cluster is None:
-                            unsaved += 1  # a local: cheaper than the attribute, saved below
-                        else:  # counted before its mark goes: join() sees it counted
-                            self.handled += 1
+                        # A local, cheaper than the attribute: saved before the process lets
+                        # go of the cluster's mark (join() sees it counted) or of the run.
+                        unsaved += 1
                     else:
                         self.handled += unsaved + 1
                         unsaved = 0
                         future._resolve(result)
                 if cluster is not None:
-                    self.handling = None
-                    # Blocked senders want to hear of every message; joiners only of an
-                    # empty shared queue (waking them earlier costs a lock per message).
-                    if cluster.waiting and (cluster.blocked or not cluster.pending):
-                        cluster.progress()
+                    if not marked or cluster.waiting:
+                        # The message came by `_take_rotating`, or someone waits: the mark
+                        # comes off now. Blocked senders want to hear of every message;
+                        # joiners only of an empty shared queue (waking them earlier costs a
+                        # lock per message).
+                        marked = False
+                        self.handled += unsaved
+                        unsaved = 0
+                        self.handling = None
+                        if cluster.waiting and (cluster.blocked or not cluster.pending):
+                            cluster.progress()
                 elif self._blocked:
                     self._make_room()
                 if runtime.stopping:
                     halt = True
                     return
         finally:
+            if marked:
+                unsaved = self._unmark(seat_cluster, unsaved)
             self.handled += unsaved
             self._cursor = cursor
             ended = time.perf_counter_ns()
@@ -641,6 +666,17 @@ class ProcessCore:
             self.abandon()
             return
         self._sleep()
+
+    def _unmark(self, cluster: ClusterCore, unsaved: int) -> int:
+        """`run` takes off its mark of `cluster`, kept since its last message there: the
+        tells counted in `unsaved` are saved first (a joiner that sees no mark sees them
+        counted), then joiners hear of it (one may have seen the mark). Returns 0, the
+        new `unsaved`."""
+        self.handled += unsaved
+        self.handling = None
+        if cluster.joiners:
+            cluster.progress()
+        return 0
 
     def _skipped(self, cluster: ClusterCore | None) -> None:
         """What follows every message that left a queue (handled, or a cancelled ask that
