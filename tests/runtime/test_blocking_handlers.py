@@ -22,7 +22,10 @@ pytestmark = only_on("threads", why="measures the pool's backup and dedicated th
 
 PATIENCE = 10.0  # seconds to wait for what should happen at once, before failing
 SLEEPERS = 50
-SLEEP = 1.0  # long against the monitor's idle tick (50 ms) and 50 thread starts under load
+# Long against the monitor's idle tick (50 ms) and 50 thread starts under load: on a busy
+# 2-core machine each start may wait a scheduler tick (4 ms) for a core, and one in a few
+# dozen runs the backup threads took 0.2-0.4 s to reach the last queued process.
+SLEEP = 2.0
 BOUND = 0.2 * SLEEP  # how long a fast process may wait for a reply meanwhile
 
 Waiter = Callable[[Callable[[], bool], str], None]
