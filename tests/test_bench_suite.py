@@ -106,6 +106,20 @@ def test_blocking_quick_shows_backup_threads_beating_a_fixed_pool() -> None:
     assert with_backups["during"] < without["during"] / 4
 
 
+def test_interp_ops_times_every_step_on_each_interpreter_it_is_given() -> None:
+    here = sys.executable
+    done = run_python(
+        "bench/interp_ops.py",
+        *("--python", f"a={here}", "--python", f"b={here}"),
+        *("--loops", "200", "--repeats", "2"),
+        timeout=120,
+    )
+    assert "| step | a (" in done.stdout and " | b (" in done.stdout, done.stdout
+    for step in ("read a slot", "call a method", "`deque` append + popleft"):
+        row = rf"^\| {re.escape(step)} \| -?\d+( \(-?[\d.]+×\))? \| -?\d+ \|$"  # noqa: RUF001
+        assert re.search(row, done.stdout, re.M), done.stdout
+
+
 def test_runtime_ab_quick_compares_the_working_tree_with_a_revision() -> None:
     inside = subprocess.run(
         ["git", "rev-parse", "--verify", "HEAD:runtime"], cwd=REPO, capture_output=True

@@ -1,0 +1,145 @@
+# ruff: noqa: RUF001 - the report prints typographic signs on purpose
+"""What the steps of a message cost on each interpreter: one thread, no runtime.
+
+The runtime's path of a message is a few dozen single steps (attribute reads and stores,
+calls, one `deque` append and pop). What each costs is the interpreter's business, and it
+differs: the free-threaded 3.13t takes a lock around every container operation and, unlike
+the default build, does not specialize attribute access and calls. Run from the repository
+root, naming each interpreter::
+
+    .venv/bin/python bench/interp_ops.py --python 3.13t=.venv-ft/bin/python \\
+        --python 3.11=.venv/bin/python --python 3.13=.venv-313/bin/python --write
+
+Each row is the best of `--repeats` timings of a loop of `--loops` steps (the least
+disturbed by whatever else the machine runs), less the best of the empty loop, in
+nanoseconds per step; the interpreters run one after the other. `--write` puts the table
+into its section of ``results/results.md`` (after the free-threaded one, which `run.py` and
+`freethreaded.py` keep), else it is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+BEGIN = "<!-- interpreter steps: begin (bench/interp_ops.py --write) -->"
+END = "<!-- interpreter steps: end -->"
+
+# name -> (setup, one step): timed in a loop of `loops` steps, in the child.
+STEPS: dict[str, tuple[str, str]] = {
+    "read a slot": ("", "s.a"),
+    "store a slot": ("", "s.b = None"),
+    "`x.__class__ is C`": ("", "s.__class__ is S"),
+    "call a function": ("", "f(1)"),
+    "call a method": ("", "s.m(1)"),
+    "`deque` append + popleft": ("", "d.append(1); d.popleft()"),
+    "`SimpleQueue` put + get": ("", "q.put(1); q.get()"),
+    "`Lock` acquire + release": ("", "lock.acquire(); lock.release()"),
+    "make a frozen dataclass (1 field)": ("", "M(1)"),
+}
+CHILD = """
+import json, sys, timeit, threading, dataclasses
+from collections import deque
+from queue import SimpleQueue
+class S:
+    __slots__ = ("a", "b")
+    def __init__(self): self.a = 1; self.b = None
+    def m(self, a): return None
+def f(a): return None
+@dataclasses.dataclass(frozen=True, slots=True)
+class M:
+    a: int
+s, d, q, lock = S(), deque(), SimpleQueue(), threading.Lock()
+steps, loops, repeats = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+def best(stmt):
+    return min(timeit.repeat(stmt, globals=globals(), number=loops, repeat=repeats)) / loops
+empty = best("pass")
+out = {name: (best(stmt) - empty) * 1e9 for name, (setup, stmt) in steps.items()}
+gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+print(json.dumps({"steps": out, "gil": gil, "version": sys.version.split()[0]}))
+"""
+
+
+def measure(python: str, loops: int, repeats: int) -> dict[str, object]:
+    done = subprocess.run(
+        [python, "-c", CHILD, json.dumps(STEPS), str(loops), str(repeats)],
+        capture_output=True, text=True, check=True,
+    )
+    figures: dict[str, object] = json.loads(done.stdout)
+    return figures
+
+
+def table(measured: dict[str, dict[str, object]], repeats: int) -> str:
+    names = list(measured)
+    base = names[1] if len(names) > 1 else names[0]
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    lines = [
+        BEGIN,
+        "## The steps of a message, per interpreter (`bench/interp_ops.py`)",
+        "",
+        f"Measured {when}, one thread, load average {load:.2f} at the end, best of "
+        f"{repeats} timings; ns per step (the empty loop subtracted), and each interpreter "
+        f"÷ {base}.",
+        "",
+        "| step | " + " | ".join(
+            f"{name} ({'GIL' if measured[name]['gil'] else 'no GIL'})" for name in names
+        ) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for step in STEPS:
+        cells = []
+        for name in names:
+            value = measured[name]["steps"][step]  # type: ignore[index]
+            ref = measured[base]["steps"][step]  # type: ignore[index]
+            ratio = "" if name == base or ref <= 0 else f" ({value / ref:.1f}×)"
+            cells.append(f"{value:.0f}{ratio}")
+        lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    lines += ["", END]
+    return "\n".join(lines) + "\n"
+
+
+def write(text: str) -> Path:
+    path = BENCH / "results" / "results.md"
+    current = path.read_text()
+    if BEGIN in current:
+        before, _, rest = current.partition(BEGIN)
+        after = rest.partition(END)[2].lstrip("\n")
+        current = before + text + ("\n" + after if after else "")
+    else:
+        current = current.rstrip("\n") + "\n\n" + text
+    path.write_text(current)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--python", action="append", required=True, metavar="NAME=PATH",
+        help="an interpreter to measure (repeatable); the second is the one compared with",
+    )
+    parser.add_argument("--loops", type=int, default=200_000)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--write", action="store_true", help="update results/results.md")
+    args = parser.parse_args(argv)
+    measured = {}
+    for item in args.python:
+        name, _, python = item.partition("=")
+        print(f"{name}: measuring", file=sys.stderr, flush=True)
+        measured[name] = measure(python, args.loops, args.repeats)
+    text = table(measured, args.repeats)
+    if args.write:
+        print(f"wrote {write(text)}", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
