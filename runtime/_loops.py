@@ -82,6 +82,16 @@ def _add_busy(process: ProcessCore, ns: int) -> None:
     process._busy = (ended + ns, began)
 
 
+def _raised_by_the_handler() -> bool:
+    """A `CancelledError` out of a handler: raised by the handler itself, not by a
+    cancellation of its task? (Known from Python 3.11 on, `Task.cancelling`; before, every
+    one counts as a cancellation.)"""
+    if sys.version_info < (3, 11):
+        return False
+    task = asyncio.current_task()
+    return task is not None and not task.cancelling()
+
+
 class LoopQueue:
     """The run queue of the async processes of one event loop (module docstring)."""
 
@@ -392,6 +402,18 @@ class LoopQueue:
                     if reply.__class__ is CoroutineType:
                         reply = await reply
                 except asyncio.CancelledError as cancelled_error:
+                    if not runtime.stopping and _raised_by_the_handler():
+                        # Its task was not cancelled: an error of the handler like any
+                        # other (count, deliver, supervise), and the turn goes on.
+                        process.handled += unsaved
+                        unsaved = 0
+                        ran = time.perf_counter_ns() - began if latency is not None else 0
+                        taken = (message, future, cluster, waited)
+                        process.settle(taken, None, cancelled_error, ran)
+                        instance = process._instance
+                        if runtime.stopping:
+                            break
+                        continue
                     # Cancelled by us (shutdown without a drain) or by the loop's owner
                     # (asyncio.run ending): the handler did not finish.
                     error: BaseException

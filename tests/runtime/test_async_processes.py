@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
+import sys
 import threading
 import time
 import warnings
@@ -26,6 +28,7 @@ from actorgen.runtime import (
     UsageError,
     add_member,
     cluster_stats,
+    log_failure,
     process_stats,
     remove_member,
     runtime_stats,
@@ -141,6 +144,58 @@ def test_handlers_await_asks_of_other_processes(runtime: Runtime) -> None:
         assert await worker.call(lambda: first.fetch("y").result(PATIENCE)) == "a"
 
     on_loop(main)
+
+
+@only_on(THREADS, why=WHY)
+def test_an_await_that_only_the_awaiting_handler_could_end_is_a_usage_error(
+    runtime: Runtime,
+) -> None:
+    async def main() -> None:
+        first, second = PagerProcess.spawn("a"), PagerProcess.spawn("b")
+        alone = PagerCluster([PagerProcess.spawn("c")])
+        member = alone.members[0]
+        with pytest.raises(UsageError, match="itself"):  # its own ask
+            await first.relay(lambda: first.fetch("x"))
+        with pytest.raises(UsageError, match="itself"):  # its own one-member cluster
+            await member.relay(lambda: alone.fetch("y"))
+        # A cycle: a awaits b, which awaits a; the await that closes it raises.
+        with pytest.raises(UsageError, match="wait"):
+            await first.relay(lambda: second.relay(lambda: first.fetch("z")))
+        assert await first.fetch("after") == "a"  # and both go on
+        assert await second.fetch("after") == "b"
+
+    on_loop(main)
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="only Task.cancelling (3.11) tells who raised it"
+)
+@only_on(THREADS, why=WHY)
+def test_a_CancelledError_the_handler_raises_itself_is_its_error_not_a_cancellation(
+    runtime: Runtime,
+) -> None:
+    async def give_up() -> object:
+        raise asyncio.CancelledError("given up")
+
+    pager = PagerProcess.spawn("p")
+    error = pager.relay(give_up).exception(PATIENCE)
+    assert type(error) is asyncio.CancelledError and str(error) == "given up"
+    assert pager.fetch("after").result(PATIENCE) == "p"  # the process went on, on its loop
+    assert process_stats(pager).failed == 1
+
+
+def test_the_default_handler_logs_a_cancelled_tell_in_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Many async tells cut short when a program's loop ends: one line each, no chain of
+    tracebacks (they are no fault of the handlers)."""
+    cancelled = HandlerCancelled("Pager-1", "PagerVisitMessage(item=1)")
+    cancelled.__cause__ = asyncio.CancelledError()
+    with caplog.at_level(logging.WARNING, logger="actorgen"):
+        log_failure(Failure("Pager-1", object(), cancelled))
+    (record,) = caplog.records
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "was cancelled: its event loop ended" in record.getMessage()
 
 
 @only_on(THREADS, why=WHY)
