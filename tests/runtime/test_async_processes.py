@@ -300,6 +300,14 @@ def test_stats_count_async_handlers(runtime: Runtime) -> None:
         assert stats.handled == 10
         assert sum(process_stats(m).handled for m in cluster.members) == 10
         assert stats.busy_seconds >= 0.01 * 10 * 0.5
+        # A handler in the middle of an await is busy, as one running on a pool thread is.
+        pager = PagerProcess.spawn("p")
+        slow = pager.fetch("slow", 1.0)
+        while not slow.running():
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.05)
+        assert process_stats(pager).busy_seconds >= 0.05
+        assert slow.cancel() is False  # started: it runs on; the runtime's end cancels it
 
     on_loop(main)
 
