@@ -20,9 +20,7 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -33,40 +31,7 @@ from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers_actors import WorkerProcess
 from conftest import PATIENCE
-
-RUNTIME_FILES = str(Path(actorgen.runtime.__file__).parent)
-
-
-class Interrupt:
-    """A trace function that raises `error` at the `at`-th line of runtime code this
-    thread executes (counting only, with `at=0`). Raising from a trace function also
-    ends the tracing, so each case is interrupted exactly once."""
-
-    def __init__(self, at: int, error: type[BaseException] = KeyboardInterrupt) -> None:
-        self.at = at
-        self.error = error
-        self.lines = 0
-        self.fired = False
-
-    def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if not frame.f_code.co_filename.startswith(RUNTIME_FILES):
-            return None
-        if event == "line":
-            self.lines += 1
-            if self.lines == self.at:
-                self.fired = True
-                raise self.error("injected")
-        return self
-
-
-@contextmanager
-def traced(interrupt: Interrupt) -> Iterator[None]:
-    sys.settrace(interrupt)
-    try:
-        yield
-    finally:
-        sys.settrace(None)
-
+from interrupts import RUNTIME_FILES, Interrupt, traced
 
 # A sender's target: spawned inside the case's runtime, warmed up so that the send under
 # test finds it in its usual state (idle; for clusters, members parked).
