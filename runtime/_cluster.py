@@ -27,7 +27,7 @@ from ._current import running_process
 from ._envelopes import Envelope, Stamped, drain, fail_all, message_of
 from ._errors import ActorgenError, NoMembers, QueueFull, UsageError
 from ._future import Future
-from ._locks import held, locked, new_lock
+from ._locks import held, locked, new_lock, release_held
 from ._options import WhenFull, check_bound
 from ._routers import CLUSTER_ROUTERS, Router, Strategy, route_router, salt
 from ._routers import owner as owner_of
@@ -489,16 +489,21 @@ class ClusterCore:
 
     def add(self, member: ProcessCore) -> None:
         self._check_runtime(member)
-        with self._lock:
-            if any(seat.member is member for seat in self.seats):
-                raise ValueError(f"{member.name} is already a member of cluster {self.name}")
-            seat = Seat(self, member, stealable=self.router.stealable)
-            self.seats = (*self.seats, seat)
+        seat = None
         try:
-            member.join_seat(seat)
-        except BaseException:
             with self._lock:
-                self._unlink(seat)
+                if any(seat.member is member for seat in self.seats):
+                    raise ValueError(f"{member.name} is already a member of cluster {self.name}")
+                seat = Seat(self, member, stealable=self.router.stealable)
+                self.seats = (*self.seats, seat)
+            member.join_seat(seat)
+        except BaseException:  # ProcessStopped, or an interrupt (Ctrl-C) on the way
+            release_held(self._lock)
+            if seat is not None and seat in self.seats:  # undone: it never joined
+                with self._lock:
+                    self._unlink(seat)
+                member.leave_seat(seat)
+                self._evacuate(seat)
             raise
         if self.pending:  # work that waited for a member, maybe for a long time
             self._wake_one()
@@ -508,33 +513,56 @@ class ClusterCore:
     def remove(self, member: ProcessCore) -> None:
         """Take `member` out. It finishes the message it is handling; the messages waiting
         in its seat go to the others (broadcast copies stay with it: they were its own)."""
-        with self._lock:
-            seat = next((s for s in self.seats if s.member is member), None)
-            if seat is None:
-                raise ValueError(f"{member.name} is not a member of cluster {self.name}")
-            self._unlink(seat)
-        member.leave_seat(seat)
-        self._evacuate(seat)
-        if self.overflow:  # what waited for its seat goes elsewhere
-            self.progress()
+        seat = None
+        try:
+            with self._lock:
+                seat = next((s for s in self.seats if s.member is member), None)
+                if seat is None:
+                    raise ValueError(f"{member.name} is not a member of cluster {self.name}")
+                self._unlink(seat)
+        except BaseException:
+            release_held(self._lock)
+            if seat is not None and seat.removed:  # interrupted on its way out: finish
+                self.runtime.runq.put(partial(self._finish_leaving, seat))
+            raise
+        self._finish_leaving(seat)
+
+    def _finish_leaving(self, seat: Seat) -> None:
+        """The rest of a removal, once the seat is out (safe to repeat): the member forgets
+        it, its messages go to the others. Interrupted, a pool thread finishes it."""
+        try:
+            if seat in self.seats:  # `_unlink` was cut short
+                with self._lock:
+                    self._unlink(seat)
+            seat.member.leave_seat(seat)
+            self._evacuate(seat)
+            if self.overflow:  # what waited for its seat goes elsewhere
+                self.progress()
+        except BaseException:
+            release_held(self._lock)
+            self.runtime.runq.put(partial(self._finish_leaving, seat))
+            raise
 
     def leave(self, seat: Seat) -> None:
         """A stopping member leaves: as `remove`, but a seat that another thread removed
         meanwhile is no error (stopping must never fail half-way)."""
-        with self._lock:
-            if seat.removed:
-                return
-            self._unlink(seat)
-        seat.member.leave_seat(seat)
-        self._evacuate(seat)
-        if self.overflow:
-            self.progress()
+        try:
+            with self._lock:
+                if seat.removed:
+                    return
+                self._unlink(seat)
+        except BaseException:
+            release_held(self._lock)
+            if seat.removed:  # out, maybe by us: whoever took it out finishes, or we do
+                self.runtime.runq.put(partial(self._finish_leaving, seat))
+            raise
+        self._finish_leaving(seat)
 
     def _unlink(self, seat: Seat) -> None:
         # Called with the lock held.
         member = seat.member
+        seat.removed = True  # first: an interrupted removal is then finished (`remove`)
         self.seats = tuple(s for s in self.seats if s is not seat)
-        seat.removed = True
         self._idle.pop(member, None)
         if member.handling is self:
             self._leaving.add(member)
@@ -586,15 +614,21 @@ class ClusterCore:
             )
         if current is not None:
             wait_begins(current, self, join=True)
+        # Counted in `joiners` and `waiting` in one statement, uncounted in one: an
+        # interrupt (Ctrl-C) lands before or after either, and `counted` says which.
+        counted = False
         try:
             with self._lock:
-                self.joiners += 1
-                self.waiting += 1
-                try:
-                    done = self.runtime.wait_for(self._joined, self._settled, timeout)
-                finally:
+                self.joiners, self.waiting, counted = self.joiners + 1, self.waiting + 1, True
+                done = self.runtime.wait_for(self._joined, self._settled, timeout)
+                self.joiners, self.waiting, counted = self.joiners - 1, self.waiting - 1, False
+        except BaseException:
+            release_held(self._lock)
+            if counted:
+                with self._lock:
                     self.joiners -= 1
                     self.waiting -= 1
+            raise
         finally:
             if current is not None:
                 wait_ends(current)

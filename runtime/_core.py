@@ -57,7 +57,7 @@ from ._current import entered, handler_runtime, running_process
 from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, Failure, describe, log, log_failure
 from ._latency import Latency
-from ._locks import locked, new_lock
+from ._locks import locked, new_lock, release_held
 from ._names import Names
 
 if TYPE_CHECKING:
@@ -284,8 +284,12 @@ class RuntimeCore:
 
     def process_stopped(self, process: ProcessCore, idle: bool) -> None:
         """`process` stopped for good; `idle`: it was not scheduled, so no run follows."""
-        with self._lock:
-            self._stopped += 1
+        try:
+            with self._lock:
+                self._stopped += 1
+        except BaseException:  # interrupted: counted or not, the lock is not left held
+            release_held(self._lock)
+            raise
         self.names.release(process.name, process)
 
     def went_idle(self) -> None:
@@ -300,8 +304,12 @@ class RuntimeCore:
                 self._quiet.notify_all()
 
     def register_cluster(self, cluster: ClusterCore) -> None:
-        with self._lock:
-            self._clusters[cluster] = None
+        try:
+            with self._lock:
+                self._clusters[cluster] = None
+        except BaseException:
+            release_held(self._lock)
+            raise
 
     def report(self, process: str, message: object, error: BaseException) -> None:
         """Hand a failed or unhandled tell to the error handler, which must not break us.

@@ -9,7 +9,7 @@ from concurrent.futures import CancelledError
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from ._current import running_process
+from ._current import handling, running_process
 from ._locks import held, new_lock
 from ._waits import wait_begins, wait_ends
 
@@ -172,10 +172,32 @@ class Future(Generic[_T]):
         if self._state == _RESULT:  # the common case of many outstanding asks
             done: _T = self._value
             return done
+        target = self._target
+        if self._state <= _RUNNING and target is not None and target.runtime.drives_waits:
+            self._wait(None)  # only this thread can run its handlers: run them now
         if self._state <= _RUNNING:
-            target = self._target
-            if target is not None and target.runtime.drives_waits:
-                self._wait(None)  # only this thread can run its handlers: run them now
+            # An async handler that awaits holds its process as a blocked one does: an
+            # await that only it could end (its own ask, a cycle) is a UsageError too.
+            awaiting = handling.get() if target is not None else None
+            if awaiting is not None:
+                wait_begins(awaiting, target)
+            try:
+                yield from self._suspend()
+            finally:
+                if awaiting is not None:
+                    wait_ends(awaiting)
+        state = self._state
+        if state == _RESULT:
+            value: _T = self._value  # (not cast(): a call, and this is every awaited reply)
+            return value
+        if state == _CANCELLED:
+            import asyncio
+
+            raise asyncio.CancelledError()
+        return self.result()
+
+    def _suspend(self) -> Generator[Any, None, None]:
+        """Wait, from asyncio, until the future is done (`__await__`)."""
         if self._state <= _RUNNING:
             waiter: asyncio.Future[None] = (_running_loop or _import_asyncio())().create_future()
             # The first awaiter's waiter has a slot of its own: completing the future on
@@ -206,15 +228,6 @@ class Future(Generic[_T]):
                 self._forget(waiter)
                 self.cancel()
                 raise
-        state = self._state
-        if state == _RESULT:
-            value: _T = self._value  # (not cast(): a call, and this is every awaited reply)
-            return value
-        if state == _CANCELLED:
-            import asyncio
-
-            raise asyncio.CancelledError()
-        return self.result()
 
     # -- used by the runtime -----------------------------------------------------------------
 

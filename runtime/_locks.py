@@ -17,12 +17,19 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["held", "locked", "new_lock"]
+__all__ = ["held", "locked", "new_lock", "release_held"]
 
 new_lock = _thread.RLock  # the C type itself: threading.RLock is a Python-level factory
 
 # RLock._is_owned: True if the calling thread holds the lock (threading.Condition uses it).
 held: Callable[[Any], bool] = getattr(type(threading.RLock()), "_is_owned")  # noqa: B009 - no stub
+
+
+def release_held(lock: Any) -> None:
+    """In an ``except BaseException``: release `lock` if a ``with lock:`` was cut short
+    between its body and the release (the calling thread still holds it)."""
+    if held(lock):
+        lock.release()
 
 
 _T = TypeVar("_T")
@@ -36,6 +43,5 @@ def locked(lock: Any, read: Callable[[], _T]) -> _T:
         with lock:
             return read()
     except BaseException:
-        if held(lock):
-            lock.release()
+        release_held(lock)
         raise

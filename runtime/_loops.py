@@ -77,9 +77,25 @@ def _step() -> Generator[None, None, None]:
 
 
 def _add_busy(process: ProcessCore, ns: int) -> None:
-    """Settle `ns` of a turn's busy time in the process (`ProcessCore.busy_ns`)."""
-    ended, began = process._busy
-    process._busy = (ended + ns, began)
+    """Settle `ns` of a turn's busy time in the process, which is not busy from now on
+    (until `_busy_from`): `ProcessCore.busy_ns` then counts no time in progress."""
+    process._busy = (process._busy[0] + ns, 0)
+
+
+def _busy_from(process: ProcessCore, started: int) -> None:
+    """The process is busy from `started` on: `ProcessCore.busy_ns` counts the time since,
+    as for a process running on a pool thread."""
+    process._busy = (process._busy[0], started)
+
+
+def _raised_by_the_handler() -> bool:
+    """A `CancelledError` out of a handler: raised by the handler itself, not by a
+    cancellation of its task? (Known from Python 3.11 on, `Task.cancelling`; before, every
+    one counts as a cancellation.)"""
+    if sys.version_info < (3, 11):
+        return False
+    task = asyncio.current_task()
+    return task is not None and not task.cancelling()
 
 
 class LoopQueue:
@@ -267,6 +283,7 @@ class LoopQueue:
         # Busy time is settled at each step and at the end; `turns` holds when the part
         # not yet settled began (`busy_now`).
         turns[process] = started = time.perf_counter_ns()
+        _busy_from(process, started)
         # The queues of the only seat, kept in locals while the seat stays the same.
         last_seat: Seat | None = None
         seat_cluster: Any = None
@@ -357,6 +374,7 @@ class LoopQueue:
                                 break
                             spun.wake_parked()
                     turns[process] = started = time.perf_counter_ns()
+                    _busy_from(process, started)
                     continue
                 lingered = False
                 waited = -1
@@ -392,6 +410,20 @@ class LoopQueue:
                     if reply.__class__ is CoroutineType:
                         reply = await reply
                 except asyncio.CancelledError as cancelled_error:
+                    if not runtime.stopping and _raised_by_the_handler():
+                        # Its task was not cancelled: an error of the handler like any
+                        # other (count, deliver, supervise), and the turn goes on.
+                        process.handled += unsaved
+                        unsaved = 0
+                        ran = time.perf_counter_ns() - began if latency is not None else 0
+                        taken = (message, future, cluster, waited)
+                        process.settle(taken, None, cancelled_error, ran)
+                        _add_busy(process, -ran)  # the turn counts its busy time itself
+                        _busy_from(process, started)
+                        instance = process._instance
+                        if runtime.stopping:
+                            break
+                        continue
                     # Cancelled by us (shutdown without a drain) or by the loop's owner
                     # (asyncio.run ending): the handler did not finish.
                     error: BaseException
@@ -405,6 +437,7 @@ class LoopQueue:
                     unsaved = 0
                     ran = time.perf_counter_ns() - began if latency is not None else 0
                     process.settle((message, future, cluster, waited), None, error, ran)
+                    _add_busy(process, -ran)  # the turn counts its busy time itself
                     settle_worker()
                     break
                 except BaseException as raised:  # delivered to the future or on_error
@@ -476,6 +509,7 @@ class LoopQueue:
                         worker.add(0, 0, now - started)
                         await _step()
                         turns[process] = started = time.perf_counter_ns()
+                        _busy_from(process, started)
         except BaseException as broken:  # pragma: no cover - the handler's are caught above
             if not isinstance(broken, asyncio.CancelledError):
                 log.error(

@@ -55,6 +55,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from threading import Condition
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +63,7 @@ from ._coroutines import is_async_class
 from ._envelopes import Envelope, Stamped, drain, fail_all
 from ._errors import ProcessStopped, QueueFull
 from ._future import RUNNING, Future
-from ._locks import held, new_lock
+from ._locks import held, new_lock, release_held
 from ._options import ProcessOptions
 from ._supervision import supervise
 
@@ -90,6 +91,7 @@ class ProcessCore:
         "_blocked",
         "_busy",
         "_capacity",
+        "_counted_stopped",
         "_cursor",
         "_dispatch",
         "_instance",
@@ -150,6 +152,7 @@ class ProcessCore:
         self._running = False  # a thread is in `run`
         self._notified = False
         self._stop_reason: str | None = None  # set once: the process has stopped
+        self._counted_stopped = False  # the runtime has counted the stop (`_finish_stop`)
         self._parked = False
         self._seats: tuple[Seat, ...] = ()
         self._seat: Seat | None = None  # the only seat, when in exactly one cluster
@@ -348,17 +351,25 @@ class ProcessCore:
     # -- cluster membership ------------------------------------------------------------------
 
     def join_seat(self, seat: Seat) -> None:
-        with self._lock:
-            if self._stop_reason is not None:
-                raise self.stopped_error()
-            # Copy on write: the running thread reads the tuple without a lock.
-            self._set_seats((*self._seats, seat))
+        try:
+            with self._lock:
+                if self._stop_reason is not None:
+                    raise self.stopped_error()
+                # Copy on write: the running thread reads the tuple without a lock.
+                self._set_seats((*self._seats, seat))
+        except BaseException:
+            release_held(self._lock)
+            raise
         # A woken member finds the cluster's work or parks in it: either way it is counted.
         self.wake()
 
     def leave_seat(self, seat: Seat) -> None:
-        with self._lock:
-            self._set_seats(tuple(s for s in self._seats if s is not seat))
+        try:
+            with self._lock:
+                self._set_seats(tuple(s for s in self._seats if s is not seat))
+        except BaseException:
+            release_held(self._lock)
+            raise
 
     def _set_seats(self, seats: tuple[Seat, ...]) -> None:
         self._seats = seats
@@ -764,19 +775,40 @@ class ProcessCore:
         other members; the asks in the mailbox fail with `ProcessStopped`, its tells go to
         `on_error` with it.
         """
-        with self._lock:
-            if self._stop_reason is not None:
-                return
-            self._stop_reason = reason
-            mailbox, self._mailbox = self._mailbox, None
-            mailbox = self._with_overflow(mailbox)
-            idle = not self._scheduled
-            if self._space is not None:
-                self._space.notify_all()
-        for seat in self._seats:
-            seat.cluster.leave(seat)  # no error if another thread removed it meanwhile
-        self.runtime.process_stopped(self, idle)
-        fail_all(self.runtime, self.name, drain(mailbox), self.stopped_error())
+        mailbox: deque[Envelope] | None = None
+        idle = False
+        try:
+            with self._lock:
+                if self._stop_reason is not None:
+                    return
+                self._stop_reason = reason
+                mailbox, self._mailbox = self._mailbox, None
+                mailbox = self._with_overflow(mailbox)
+                idle = not self._scheduled
+                if self._space is not None:
+                    self._space.notify_all()
+        except BaseException:  # an interrupt (Ctrl-C): once marked, the stop is finished
+            release_held(self._lock)
+            if self._stop_reason is reason:
+                finish = partial(self._finish_stop, mailbox or self._mailbox, idle)
+                self.runtime.runq.put(finish)
+            raise
+        self._finish_stop(mailbox, idle)
+
+    def _finish_stop(self, mailbox: deque[Envelope] | None, idle: bool) -> None:
+        """The rest of `stop`, once the process is marked stopped (safe to repeat): leave
+        every cluster, count the stop, fail the mailbox. Interrupted, a pool thread
+        finishes it."""
+        try:
+            for seat in self._seats:
+                seat.cluster.leave(seat)  # no error if another thread removed it meanwhile
+            if not self._counted_stopped:
+                self._counted_stopped = True
+                self.runtime.process_stopped(self, idle)
+            fail_all(self.runtime, self.name, drain(mailbox), self.stopped_error())
+        except BaseException:
+            self.runtime.runq.put(partial(self._finish_stop, mailbox, idle))
+            raise
 
     def abandon(self) -> None:
         """The runtime is stopping: fail every queued direct message of this process.

@@ -55,3 +55,16 @@ def run_python(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done
+
+
+# A child that a test interrupts with SIGINT must handle it as a program started from a
+# terminal does. A shell starts background jobs with SIGINT ignored, and a Python started
+# so leaves it ignored: run in the background, the suite would see Ctrl-C do nothing.
+INTERRUPTIBLE = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
+def interruptible_module(module: str, *args: str) -> list[str]:
+    """The command that runs ``python -m <module> <args>`` with SIGINT's default handler
+    (see `INTERRUPTIBLE`), under ``-X faulthandler`` (a SIGABRT prints every stack)."""
+    run = f"import runpy; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    return [sys.executable, "-X", "faulthandler", "-c", INTERRUPTIBLE + run, *args]

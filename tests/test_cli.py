@@ -64,7 +64,14 @@ BAD_INPUTS = {
         + "    @contextlib.asynccontextmanager\n    async def foo(self) -> None:\n        yield\n",
         "7:5: error: message W.foo is an @asynccontextmanager method",
     ),
-    "decorated function": (
+    "async class with a dedicated thread": (
+        HEADER
+        + "@async_class(dedicated_thread=True)\nclass W:\n"
+        + "    async def foo(self) -> None: ...\n",
+        "4:14: error: async class 'W' has 'async def' messages (foo), which run on an event "
+        "loop, so it cannot have dedicated_thread=True",
+    ),
+        "decorated function": (
         HEADER + "@async_class\ndef make() -> None: ...\n",
         "4:1: error: @async_class applies to classes, not to function 'make'",
     ),

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from helpers import REPO, run_python
+from helpers import REPO, interruptible_module, run_python
 
 # A small batch: the demo's logic, not its length, is under test.
 SMALL = ("--blobs", "60")
@@ -75,8 +75,8 @@ def test_the_demo_draws_its_live_view_on_a_terminal() -> None:
 
 def test_ctrl_c_stops_the_demo_within_a_second_without_a_traceback() -> None:
     child = subprocess.Popen(
-        # -X faulthandler: a SIGABRT (sent below if it hangs) prints every thread's stack.
-        [sys.executable, "-X", "faulthandler", "-m", "examples.demo", "--blobs", "2000"],
+        # A SIGABRT (sent below if it hangs) prints every thread's stack.
+        interruptible_module("examples.demo", "--blobs", "2000"),
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

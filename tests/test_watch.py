@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from actorgen.codegen.cli import main
 from actorgen.codegen.watch import ours, relevant
+from helpers import interruptible_module
 
 pytest.importorskip("watchfiles")
 
@@ -190,7 +191,7 @@ def test_ctrl_c_stops_the_watch_quietly(tmp_path: Path) -> None:
     source.write_text(GOOD)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "actorgen.codegen", "--watch", str(tmp_path)],
+        interruptible_module("actorgen.codegen", "--watch", str(tmp_path)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

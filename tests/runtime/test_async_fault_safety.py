@@ -17,54 +17,20 @@ Each case runs on a runtime of its own.
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from types import FrameType
+from collections.abc import Callable
 from typing import Any
 
-import actorgen.runtime
 import pytest
 from actorgen.runtime import Failure, Runtime, joined, spawn_options
 from app.async_recorders_actors import AsyncRecorderCluster, AsyncRecorderProcess
 from app.journal import Journal
 from conftest import PATIENCE, only_on
+from interrupts import Interrupt, traced
 
-RUNTIME_FILES = str(Path(actorgen.runtime.__file__).parent)
 THREADS = "threads"
 WHY = "the thread-pool runtime runs async processes; the deterministic one refuses them"
-
-
-class Interrupt:
-    """Raises `KeyboardInterrupt` at the `at`-th line of runtime code this thread runs
-    (counting only, with `at=0`); raising ends the tracing, so it fires once."""
-
-    def __init__(self, at: int) -> None:
-        self.at = at
-        self.lines = 0
-        self.fired = False
-
-    def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if not frame.f_code.co_filename.startswith(RUNTIME_FILES):
-            return None
-        if event == "line":
-            self.lines += 1
-            if self.lines == self.at:
-                self.fired = True
-                raise KeyboardInterrupt("injected")
-        return self
-
-
-@contextmanager
-def traced(interrupt: Interrupt) -> Iterator[None]:
-    sys.settrace(interrupt)
-    try:
-        yield
-    finally:
-        sys.settrace(None)
 
 
 # Targets: made inside the case's runtime (on the loop of the thread that makes them).
