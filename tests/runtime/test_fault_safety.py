@@ -377,9 +377,12 @@ def form(cluster: Any, spare: Any, journal: Journal) -> None:
 CONTROLS = [join, spawn, add, remove, stop, form]
 
 
-def interrupted_control_case(control: Callable[..., None], at: int) -> int:
+TRIES = 5
+
+
+def interrupted_control_case(control: Callable[..., None], at: int) -> tuple[int, bool]:
     """Interrupt `control` at its `at`-th line of runtime code (with `at=0`, count them);
-    return the lines counted."""
+    return the lines counted and whether the interrupt fired."""
     journal = Journal()
     failures: list[Failure] = []
     runtime = Runtime(threads=2, on_error=failures.append)
@@ -394,7 +397,7 @@ def interrupted_control_case(control: Callable[..., None], at: int) -> int:
                 control(cluster, spare, journal)
         except KeyboardInterrupt:
             assert interrupt.fired, f"{control.__name__}, line {at}: raised by itself"
-        assert interrupt.fired == bool(at), f"{control.__name__}: line {at} never ran"
+        assert at or not interrupt.fired
         for i in range(3):  # the runtime still answers, through the cluster and directly
             assert isinstance(cluster.note_and_reply(f"after-{i}").result(PATIENCE), int)
             assert isinstance(spare.note_and_reply(f"spare-{i}").result(PATIENCE), int)
@@ -404,14 +407,21 @@ def interrupted_control_case(control: Callable[..., None], at: int) -> int:
     items = journal.items()
     assert all(items.count(f"queued-{i}") == 1 for i in range(30)), f"{where}: work lost"
     assert not failures, f"{where}: {failures}"
-    return interrupt.lines
+    return interrupt.lines, interrupt.fired
 
 
 @pytest.mark.parametrize("control", CONTROLS, ids=lambda c: c.__name__)
 def test_a_KeyboardInterrupt_at_any_line_of_join_spawn_and_membership_calls_leaves_the_runtime_whole(
     control: Callable[..., None],
 ) -> None:
-    lines = interrupted_control_case(control, 0)
+    lines, _ = interrupted_control_case(control, 0)
     assert lines > 3, "the trace function saw no runtime code"
     for at in range(1, lines + 1):
-        interrupted_control_case(control, at)
+        # Without the GIL the members may finish the queued work before join() looks, and
+        # it takes a shorter path (on 3.13t 35 lines instead of 38 in 3 runs of 15): a
+        # line past that path is tried again.
+        for _ in range(TRIES):
+            if interrupted_control_case(control, at)[1]:
+                break
+        else:
+            pytest.fail(f"{control.__name__}: line {at} never ran in {TRIES} tries")
