@@ -73,8 +73,9 @@ class ClusterCore:
       queues again. Whichever comes second sees the other, so no message waits while every
       member sleeps;
     - a member marks itself as `handling` the cluster *before* it takes a message and clears
-      the mark after handling it, so `join` (queues empty *and* no member marked) cannot
-      miss a message that is between a queue and its handler;
+      the mark after handling it (or, while nobody waits, once it stops taking from this
+      cluster: `ProcessCore._unmark`), so `join` (queues empty *and* no member marked)
+      cannot miss a message that is between a queue and its handler;
     - a removal marks the seat `removed` *then* empties it; a send to a seat appends *then*
       checks the mark (and empties it again if set); a member sets `handling` *then* checks
       the mark. So nothing is stranded in a removed seat, and a member that was taking from
