@@ -532,8 +532,13 @@ class ClusterCore:
         """The rest of a removal, once the seat is out (safe to repeat): the member forgets
         it, its messages go to the others. Interrupted, a pool thread finishes it."""
         try:
-            if seat in self.seats:  # `_unlink` was cut short
-                with self._lock:
+            with self._lock:
+                # `_unlink` again, unless the member has joined anew meanwhile: it is safe
+                # to repeat, and one cut short after the seat went out (on its way to the
+                # idle list) left the member parked here, where a send would wake it in
+                # vain and leave its message waiting.
+                member = seat.member
+                if seat in self.seats or all(s.member is not member for s in self.seats):
                     self._unlink(seat)
             seat.member.leave_seat(seat)
             self._evacuate(seat)
