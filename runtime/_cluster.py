@@ -542,6 +542,10 @@ class ClusterCore:
                     self._unlink(seat)
             seat.member.leave_seat(seat)
             self._evacuate(seat)
+            # A send may have woken the member on its way out (it was still parked here),
+            # a wake-up wasted on one that takes nothing from us now: wake another.
+            if self.pending:
+                self._wake_one()
             if self.overflow:  # what waited for its seat goes elsewhere
                 self.progress()
         except BaseException:
