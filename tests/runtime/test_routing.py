@@ -20,7 +20,7 @@ from actorgen.runtime import (
     stop_process,
 )
 from app.shards_actors import ShardCluster, ShardProcess
-from conftest import PATIENCE, Waiter, only_on
+from conftest import PATIENCE, Waiter, in_process, only_on
 
 # Why a test runs on one backend only. The thread versions keep a member busy on a gate
 # while the test acts from the main thread; on the deterministic runtime nothing runs
@@ -73,7 +73,7 @@ def test_removing_a_member_moves_only_its_own_keys(runtime: Runtime) -> None:
     }
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_key_routed_messages_waiting_for_a_removed_member_go_to_the_new_owner(
     runtime: Runtime, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -127,6 +127,7 @@ def test_a_broadcast_ask_replies_with_one_future_per_member_in_member_order(
     assert all(future.result(PATIENCE) is None for future in counts)
 
 
+@in_process("it reads the instance, which lives in a Ray actor on Ray")
 def test_a_broadcast_reaches_every_member_exactly_once(runtime: Runtime) -> None:
     members = [ShardProcess.spawn(f"s{i}") for i in range(3)]
     cluster = ShardCluster(members)
@@ -145,7 +146,7 @@ def test_a_broadcast_to_a_cluster_without_members_is_a_clear_error(runtime: Runt
         cluster.name_of()
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_broadcast_copies_stay_with_a_member_that_leaves(
     runtime: Runtime, gate: threading.Event
 ) -> None:
@@ -178,7 +179,7 @@ def test_broadcast_copies_stay_with_a_member_that_leaves_deterministically(
     assert [future.result(PATIENCE) for future in names] == ["s0", "s1"]
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_broadcast_copies_of_a_stopped_member_fail_with_process_stopped(
     runtime: Runtime, gate: threading.Event
 ) -> None:
