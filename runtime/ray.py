@@ -230,11 +230,11 @@ class Placement:
     def __repr__(self) -> str:
         return f"<instance in Ray actor pid {self.pid}>"
 
-    def limit(self, max_batch: int) -> int:
+    def limit(self, max_batch: int, seconds: float) -> int:
         per = self.ns_per_message
         if per <= 0:
             return 1
-        return max(1, min(max_batch, int(TARGET_BATCH_SECONDS * 1e9 / per)))
+        return max(1, min(max_batch, int(seconds * 1e9 / per)))
 
     def measured(self, ns: int, count: int) -> None:
         each = ns / count
@@ -312,7 +312,8 @@ class RayRuntime(RuntimeCore):
     A program already connected (``ray.init`` called before) keeps its connection.
 
     `on_error`, `drain_timeout` and `latency_histograms` are as for `Runtime`.
-    `max_batch` bounds how many messages one actor call carries.
+    `max_batch` bounds how many messages one actor call carries, and `batch_seconds` is
+    how much of their measured handler time a batch aims at.
     """
 
     def __init__(
@@ -324,6 +325,7 @@ class RayRuntime(RuntimeCore):
         drain_timeout: float | None = DRAIN_TIMEOUT,
         latency_histograms: bool = False,
         max_batch: int = 1024,
+        batch_seconds: float = TARGET_BATCH_SECONDS,
         **ray_init_options: Any,
     ) -> None:
         if max_batch < 1:
@@ -336,6 +338,8 @@ class RayRuntime(RuntimeCore):
             latency_histograms=latency_histograms,
         )
         self.max_batch = max_batch
+        self.batch_seconds = batch_seconds
+        self.calls = 0  # batches shipped: actor calls made for messages (by the dispatcher)
         self._connected = False  # we called ray.init: ray.shutdown at the end
         if not ray.is_initialized():
             ray.init(address=address, **ray_init_options)
@@ -484,7 +488,7 @@ class RayRuntime(RuntimeCore):
             return
         placement = process._instance
         assert isinstance(placement, Placement)
-        batch = process.take_batch(placement.limit(self.max_batch))
+        batch = process.take_batch(placement.limit(self.max_batch, self.batch_seconds))
         if batch:
             batch = self._shippable(process, batch)
         if not batch:
@@ -496,6 +500,7 @@ class RayRuntime(RuntimeCore):
         try:
             blob = _dumps([taken[0] for taken in batch])
             ref = placement.actor.run.remote(blob)
+            self.calls += 1
         except BaseException as error:
             turn.reply = ConcurrentFuture()
             turn.reply.set_exception(error)
