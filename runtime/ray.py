@@ -330,6 +330,16 @@ class RayRuntime(RuntimeCore):
     ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, not {max_batch}")
+        connected = False  # we called ray.init: ray.shutdown at the end
+        if not ray.is_initialized():
+            ray.init(address=address, **ray_init_options)  # before anything can need ending
+            connected = True
+        elif address is not None or ray_init_options:
+            log.warning(
+                "RayRuntime %s: this program is connected to Ray already; "
+                "address and ray.init options are ignored",
+                name,
+            )
         self.runq: SimpleQueue[Any] = SimpleQueue()
         super().__init__(
             name=name,
@@ -337,19 +347,10 @@ class RayRuntime(RuntimeCore):
             drain_timeout=drain_timeout,
             latency_histograms=latency_histograms,
         )
+        self._connected = connected
         self.max_batch = max_batch
         self.batch_seconds = batch_seconds
         self.calls = 0  # batches shipped: actor calls made for messages (by the dispatcher)
-        self._connected = False  # we called ray.init: ray.shutdown at the end
-        if not ray.is_initialized():
-            ray.init(address=address, **ray_init_options)
-            self._connected = True
-        elif address is not None or ray_init_options:
-            log.warning(
-                "RayRuntime %s: this program is connected to Ray already; "
-                "address and ray.init options are ignored",
-                name,
-            )
         self._session = ray.get_runtime_context().get_job_id()
         self._worker = Worker(self.runq, batch=1)  # the counts of every settled message
         self._flight: dict[ProcessCore, _Turn] = {}

@@ -122,7 +122,8 @@ def ray_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     import ray
 
     base = tmp_path_factory.mktemp("ray")
-    saved = {key: os.environ.get(key) for key in ("HOME", "RAY_USAGE_STATS_ENABLED")}
+    # (`ray.init` sets RAY_AUTH_MODE in this process too: put back as well.)
+    saved = {key: os.environ.get(key) for key in ("HOME", "RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")}
     os.environ["HOME"] = str(base / "home")
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     here = str(Path(__file__).parent)  # `app` and the test modules, for the workers

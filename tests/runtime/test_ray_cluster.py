@@ -44,8 +44,11 @@ def ray_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     the test's directory, no usage stats, `app` importable by the workers."""
     home = tmp_path / "home"
     home.mkdir()
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
     env.update(
+        # A cluster of this test's own, on 127.0.0.1 only: no token to hand around (the
+        # session's Ray may have switched this process to token mode).
+        RAY_AUTH_MODE="disabled",
         HOME=str(home),
         RAY_USAGE_STATS_ENABLED="0",
         # A stopped node is found dead in about 2 s instead of Ray's default ~30 s.
@@ -70,21 +73,36 @@ def test_members_on_two_nodes_share_the_work_and_it_goes_on_when_one_node_stops(
     # `--block`, in a session of its own: each node is a process group of ours, which
     # stops that node alone (`ray stop` would stop every Ray on the machine).
     head = subprocess.Popen(
-        [ray, "start", "--head", f"--port={port}", f"--temp-dir={temp}",
-         "--include-dashboard=false", "--block", *common],
-        env=ray_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            ray,
+            "start",
+            "--head",
+            f"--port={port}",
+            f"--temp-dir={temp}",
+            "--include-dashboard=false",
+            "--block",
+            *common,
+        ],
+        env=ray_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     second: subprocess.Popen[bytes] | None = None
     try:
         second = subprocess.Popen(
             [ray, "start", f"--address={address}", "--block", *common],
-            env=ray_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=ray_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         driver = subprocess.Popen(
             [sys.executable, str(HERE / "ray_cluster" / "driver.py"), address],
-            env=ray_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=ray_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             stderr=(tmp_path / "driver.log").open("w"),
         )
         assert driver.stdin is not None and driver.stdout is not None

@@ -22,9 +22,7 @@ def node_after(seconds: float) -> str:
 
 def main() -> None:
     began = time.monotonic()
-    with RayRuntime(
-        address=sys.argv[1], _node_ip_address="127.0.0.1", log_to_driver=False
-    ):
+    with RayRuntime(address=sys.argv[1], _node_ip_address="127.0.0.1", log_to_driver=False):
         with spawn_options(ray_options={"num_cpus": 1}):  # one per node: each has 1 CPU
             members = [WorkerProcess.spawn(f"w{i}") for i in range(2)]
         cluster = WorkerCluster(members)
@@ -32,8 +30,18 @@ def main() -> None:
         pids = [m.call(os.getpid).result(60) for m in members]
         ran = [cluster.call(lambda: node_after(0.02)).result(60) for _ in range(1)]
         ran += [f.result(60) for f in [cluster.call(lambda: node_after(0.02)) for _ in range(60)]]
-        print(json.dumps({"homes": homes, "pids": pids, "ran": ran,
-                          "head": ray.get_runtime_context().get_node_id(), "s": time.monotonic() - began}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "homes": homes,
+                    "pids": pids,
+                    "ran": ran,
+                    "head": ray.get_runtime_context().get_node_id(),
+                    "s": time.monotonic() - began,
+                }
+            ),
+            flush=True,
+        )
         began = time.monotonic()
         sys.stdin.readline()  # the test stops the second node
         while sum(node["Alive"] for node in ray.nodes()) > 1:  # until Ray knows it
@@ -46,8 +54,12 @@ def main() -> None:
             except ProcessStopped as error:
                 outcomes.append(f"stopped: {type(error.__cause__).__name__}")
         cluster.join(120)
-        print(json.dumps({"later": outcomes, "members": len(cluster.members),
-                          "s": time.monotonic() - began}), flush=True)
+        print(
+            json.dumps(
+                {"later": outcomes, "members": len(cluster.members), "s": time.monotonic() - began}
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
