@@ -11,8 +11,9 @@ test that only makes sense on some backends says which, and why, with
 ``@only_on("threads", why=...)``.
 
 The Ray row runs against one local Ray for the whole session (`ray_session`: 2 CPUs,
-127.0.0.1, no dashboard, no usage stats, its files and the `~/.ray` it writes under the
-session's temporary directory), started by the first test that needs it. Its processes'
+127.0.0.1, no dashboard, no usage stats, its files under the session's temporary
+directory, and HOME, where it writes `~/.ray`, too: tests/conftest.py), started by the
+first test that needs it. Its processes'
 instances live in Ray actors, so what the tests share with handlers must cross processes:
 the journal and the gate are then `SharedJournal` and `SharedGate` (a file each).
 
@@ -115,16 +116,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def ray_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One local Ray for every Ray test of the session, shut down at its end.
-
-    `ray.init` writes an auth token to `~/.ray`: HOME points into the session's temporary
-    directory while Ray runs (its workers inherit it), so the user's home stays clean."""
+    """One local Ray for every Ray test of the session, shut down at its end. (HOME, where
+    `ray.init` writes an auth token, is the session's own: see tests/conftest.py.)"""
     import ray
 
     base = tmp_path_factory.mktemp("ray")
-    # (`ray.init` sets RAY_AUTH_MODE in this process too: put back as well.)
-    saved = {key: os.environ.get(key) for key in ("HOME", "RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")}
-    os.environ["HOME"] = str(base / "home")
+    # (`ray.init` sets RAY_AUTH_MODE in this process too: put back after.)
+    saved = {key: os.environ.get(key) for key in ("RAY_USAGE_STATS_ENABLED", "RAY_AUTH_MODE")}
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     here = str(Path(__file__).parent)  # `app` and the test modules, for the workers
     path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)

@@ -271,3 +271,39 @@ def test_stop_inside_a_batch_hands_the_rest_of_the_cluster_work_to_the_others(
     assert handled == [i for i in range(1, 41) if i != 21]  # l0's rest went to l1
     assert process_stats(members[0]).stopped and not process_stats(members[1]).stopped
     assert not any(isinstance(i, LedgerError) for i in journal.items())
+
+
+# -- shutting down -------------------------------------------------------------------------
+
+
+def _own_runtime(failures: list[Failure]) -> Any:
+    from actorgen.runtime.ray import RayRuntime
+
+    return RayRuntime(name="own", on_error=failures.append)
+
+
+def test_shutdown_with_drain_handles_what_waits_and_what_is_in_flight(
+    runtime: Runtime, failures: list[Failure]
+) -> None:
+    with _own_runtime(failures) as own:
+        cluster = WorkerCluster.spawn(2, "w")
+        replies = [cluster.sleep(0.001) for _ in range(200)]
+        assert own.shutdown(drain=True, timeout=PATIENCE)
+    assert all(reply.result(0) == "w" for reply in replies)
+    assert failures == []
+
+
+def test_shutdown_without_drain_fails_what_waits_and_a_stuck_batch(
+    runtime: Runtime, failures: list[Failure]
+) -> None:
+    from actorgen.runtime import RuntimeStopped
+
+    own = _own_runtime(failures)
+    with own:
+        worker = WorkerProcess.spawn("w")
+        stuck = worker.sleep(60)  # in the actor: never back within the timeout
+        Waiter()(stuck.running, "the sleep is in its actor")
+        queued = [worker.bar(1) for _ in range(10)]
+        assert not own.shutdown(drain=False, timeout=0.5)
+    for future in [stuck, *queued]:  # none left waiting: the stuck one too
+        assert isinstance(future.exception(0), RuntimeStopped)

@@ -73,7 +73,7 @@ def test_removing_a_member_moves_only_its_own_keys(runtime: Runtime) -> None:
     }
 
 
-@only_on("threads", "ray", why=HELD)
+@only_on("threads", why=HELD)
 def test_key_routed_messages_waiting_for_a_removed_member_go_to_the_new_owner(
     runtime: Runtime, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -146,7 +146,7 @@ def test_a_broadcast_to_a_cluster_without_members_is_a_clear_error(runtime: Runt
         cluster.name_of()
 
 
-@only_on("threads", "ray", why=HELD)
+@only_on("threads", why=HELD)
 def test_broadcast_copies_stay_with_a_member_that_leaves(
     runtime: Runtime, gate: threading.Event
 ) -> None:
@@ -179,7 +179,7 @@ def test_broadcast_copies_stay_with_a_member_that_leaves_deterministically(
     assert [future.result(PATIENCE) for future in names] == ["s0", "s1"]
 
 
-@only_on("threads", "ray", why=HELD)
+@only_on("threads", why=HELD)
 def test_broadcast_copies_of_a_stopped_member_fail_with_process_stopped(
     runtime: Runtime, gate: threading.Event
 ) -> None:
