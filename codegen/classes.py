@@ -23,7 +23,7 @@ from .inheritance import ancestry
 from .reporter import Reporter
 from .routing import RouteReader
 from .scope import ModuleScope
-from .syntax import BLOCKS, class_body_names, find_definitions, method_groups
+from .syntax import BLOCKS, class_body_names, find_definitions, method_groups, yields
 
 __all__ = ["ClassFinder"]
 
@@ -167,10 +167,33 @@ class ClassFinder:
             self.reporter.error(
                 node.name, f"async class {cls!r} has no message methods (public methods)"
             )
+        self._check_dedicated_thread(cls, decorator, messages)
         # Even with errors, the signatures are read next, so that all problems of a file
         # are reported at once; a file with errors gets no output anyway.
         generic = node.type_parameters is not None or bool(type_var_bases(node, self.scope))
         return Draft(node, init, messages, generic, init_owner)
+
+    def _check_dedicated_thread(
+        self, cls: str, decorator: cst.Decorator, messages: list[Message]
+    ) -> None:
+        """``dedicated_thread=True`` and ``async def`` messages do not go together: such a
+        class's processes run on an event loop (the runtime refuses it at spawn too)."""
+        call = decorator.decorator
+        if not isinstance(call, cst.Call):
+            return
+        coroutine = next(
+            (m for m in messages if m.definitions[-1].asynchronous is not None), None
+        )
+        for arg in call.args:
+            keyword = arg.keyword
+            dedicated = keyword is not None and keyword.value == "dedicated_thread"
+            true = isinstance(arg.value, cst.Name) and arg.value.value == "True"
+            if dedicated and true and coroutine is not None:
+                self.reporter.error(
+                    arg,
+                    f"async class {cls!r} has 'async def' messages ({coroutine.name}), "
+                    "which run on an event loop, so it cannot have dedicated_thread=True",
+                )
 
     def _not_message(self, name: str, definitions: list[cst.FunctionDef]) -> str | None:
         """Why method `name` is not a message (as "it is ..."), or None if it is one."""
@@ -189,11 +212,22 @@ class ClassFinder:
         where = f"{cls}.{name}"
         *overloads, implementation = definitions
         for definition in definitions:
-            if definition.asynchronous is not None:
+            for decorator in definition.decorators:
+                manager = self.decorators.context_manager(decorator)
+                if manager is not None:
+                    self.reporter.error(
+                        decorator,
+                        f"message {where} is an @{manager} method; a message replies once "
+                        "and cannot hold a context open across messages, so enter the "
+                        "context inside a message (or make the method private)",
+                    )
+                    return False
+            if definition.asynchronous is not None and yields(definition):
                 self.reporter.error(
                     definition.asynchronous,
-                    f"message {where} is 'async def'; messages run on threads, "
-                    "so write a plain 'def'",
+                    f"message {where} is an async generator ('async def' with 'yield'); "
+                    "a message replies once, so return a list (or send each item to "
+                    "another process as a tell)",
                 )
                 return False
         if name in RESERVED_MEMBERS:

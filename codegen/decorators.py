@@ -33,6 +33,8 @@ _DECORATOR_MODULES = frozenset({"typing", "typing_extensions", "warnings"})
 COPIED_DECORATORS = frozenset({"deprecated"})
 DROPPED_DECORATORS = frozenset({"override", "final"})
 OVERLOAD = "overload"
+# Decorators that turn a generator method into a context manager: never a message.
+_CONTEXT_MANAGERS = frozenset({"asynccontextmanager", "contextmanager"})
 
 
 @dataclass
@@ -64,6 +66,14 @@ class Decorators:
         for qualified in self.qualified_names(target):
             module, _, name = qualified.rpartition(".")
             if module in _DECORATOR_MODULES:
+                return name
+        return None
+
+    def context_manager(self, decorator: cst.Decorator) -> str | None:
+        """``asynccontextmanager`` or ``contextmanager`` when `decorator` is contextlib's."""
+        for qualified in sorted(self.qualified_names(decorator.decorator)):
+            module, _, name = qualified.rpartition(".")
+            if module == "contextlib" and name in _CONTEXT_MANAGERS:
                 return name
         return None
 

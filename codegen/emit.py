@@ -253,6 +253,8 @@ def message_shape(message: MessageSpec) -> str:
     and whether it replies (``a, *, b= -> ask``). An overloaded message's reply is not
     compared: the overloads decide it, and only the implementation exists at run time."""
     params = shape(message.params)
+    if message.is_async:
+        params = f"async {params}" if params else "async"
     if message.overloads:
         return params
     return f"{params + ' ' if params else ''}-> {'ask' if message.is_ask else 'tell'}"
@@ -490,7 +492,9 @@ class Emitter:
         method = f"{target}.{message.method}"
         args = ", ".join(self.handed_to(p, method, "message.") for p in message.params)
         call = f"{method}({args})"
-        statements = (f"return {call}",) if message.is_ask else (call, "return None")
+        # The coroutine of an ``async def`` is returned, tell or ask: the runtime awaits it.
+        returns = message.is_ask or message.is_async
+        statements = (f"return {call}",) if returns else (call, "return None")
         return DispatchCase(f"{message.class_name}()", statements)
 
     def _returns(self, message: MessageSpec, signature: Signature, overload: bool) -> str:

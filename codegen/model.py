@@ -165,6 +165,9 @@ class MessageSpec:
     overloads: tuple[Signature, ...] = ()  # the ``@overload`` variants, in source order
     generics: Generics = Generics()  # the type parameters the dataclass's fields use
     route: RouteSpec | None = None  # the method's ``@route``; None: the cluster's own strategy
+    # ``async def``: the dispatch returns the coroutine, which the runtime awaits on an
+    # event loop; the facades are the same as for a plain ``def``.
+    is_async: bool = False
 
 
 @dataclass(frozen=True)

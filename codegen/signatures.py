@@ -92,6 +92,7 @@ class SignatureReader:
             overloads=tuple(overload_signatures),
             generics=self.generics.message_generics(field_uses, scope, pep695, class_params),
             route=message.route,
+            is_async=implementation.asynchronous is not None,
         )
 
     def _copied_decorators(

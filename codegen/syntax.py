@@ -27,6 +27,7 @@ __all__ = [
     "receiver_and_parameters",
     "unquote",
     "walk",
+    "yields",
 ]
 
 _POSITIONAL = frozenset({ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD})
@@ -176,6 +177,20 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     yield node
     for child in node.children:
         yield from walk(child)
+
+
+def yields(function: cst.FunctionDef) -> bool:
+    """Whether `function`'s own body has a ``yield`` (one of a nested function, lambda or
+    class does not count): an ``async def`` that yields is an async generator."""
+    pending: list[cst.CSTNode] = [function.body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Yield):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        pending.extend(node.children)
+    return False
 
 
 def unquote(expression: cst.BaseExpression) -> cst.BaseExpression:

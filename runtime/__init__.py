@@ -12,10 +12,13 @@ Public names::
     Failure, log_failure        what an error handler receives, and the default handler
     add_member(), remove_member(), stop_process()
                                 change clusters and processes while work flows
+    joined(), room()            await a cluster's join, or room in a bounded queue, from
+                                asyncio code without blocking its loop
     Strategy                    how a cluster routes messages without a @route
     process_stats(), cluster_stats(), runtime_stats(), ProcessStats, ClusterStats, RuntimeStats
     Histogram, LatencySeries      latency histograms, with Runtime(latency_histograms=True)
-    ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError
+    ActorgenError, ProcessStopped, RuntimeStopped, QueueFull, NoMembers, UsageError,
+    HandlerCancelled
     StaleModuleWarning          a generated module no longer matches its source
 
 Generated modules also use `ProcessHandle`, `ClusterHandle`, `new_process`,
@@ -25,6 +28,8 @@ message must not share: the method's own applies), and `warn_if_stale`, which wa
 imports nothing outside the standard library.
 """
 
+from ._awaits import joined as joined
+from ._awaits import room as room
 from ._compat import assert_never as assert_never
 from ._control import add_member as add_member
 from ._control import remove_member as remove_member
@@ -33,6 +38,7 @@ from ._default import default_runtime as default_runtime
 from ._defaults import OWN_DEFAULT as OWN_DEFAULT
 from ._defaults import or_own_default as or_own_default
 from ._errors import ActorgenError as ActorgenError
+from ._errors import HandlerCancelled as HandlerCancelled
 from ._errors import NoMembers as NoMembers
 from ._errors import ProcessStopped as ProcessStopped
 from ._errors import QueueFull as QueueFull
@@ -72,6 +78,7 @@ __all__ = [
     "ClusterStats",
     "Failure",
     "Future",
+    "HandlerCancelled",
     "Histogram",
     "LatencySeries",
     "NoMembers",
@@ -94,11 +101,13 @@ __all__ = [
     "async_class",
     "cluster_stats",
     "default_runtime",
+    "joined",
     "log_failure",
     "new_process",
     "or_own_default",
     "process_stats",
     "remove_member",
+    "room",
     "route",
     "runtime_stats",
     "spawn_members",

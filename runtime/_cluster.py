@@ -27,7 +27,7 @@ from ._current import running_process
 from ._envelopes import Envelope, Stamped, drain, fail_all, message_of
 from ._errors import ActorgenError, NoMembers, QueueFull, UsageError
 from ._future import Future
-from ._locks import held, new_lock
+from ._locks import held, locked, new_lock, release_held
 from ._options import WhenFull, check_bound
 from ._routers import CLUSTER_ROUTERS, Router, Strategy, route_router, salt
 from ._routers import owner as owner_of
@@ -100,11 +100,13 @@ class ClusterCore:
         "full_timeout",
         "joiners",
         "name",
+        "overflow",
         "pending",
         "router",
         "routes",
         "runtime",
         "seats",
+        "spinning",
         "strategy",
         "tell",
         "waiting",
@@ -143,6 +145,13 @@ class ClusterCore:
         self.joiners = 0  # threads waiting in join()
         self.blocked = 0  # senders waiting for room in a full queue
         self.waiting = 0  # joiners + blocked: members look at it after every message
+        # Async members lingering a step of their loop before they park (`_loops`): they
+        # look at the shared queue again, so a send meanwhile wakes nobody.
+        self.spinning = 0
+        # Messages sent on an event loop's thread to a full queue, in order: the sender
+        # cannot block there, so its message waits here for room (docs/asyncio.md,
+        # "Bounded queues"). While any wait, the cluster counts one blocked sender.
+        self.overflow: deque[tuple[Envelope, Seat | None, bool]] = deque()
         self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._joined = Condition(self._lock)
         self._room = Condition(self._lock)
@@ -196,9 +205,9 @@ class ClusterCore:
         runtime = self.runtime
         if runtime.closing:
             runtime.refuse("cluster", self.name)
-        future: Future[Any] = Future(self)
+        future: Future[Any] = Future(self, message)
         try:
-            self.pending.append((message, future))
+            self.pending.append(future)
             if self._idle:
                 self._wake_one()
             if runtime.closed:
@@ -212,8 +221,8 @@ class ClusterCore:
         self.send(message, None)
 
     def ask_balanced(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future(self)
-        self.send((message, future), None)
+        future: Future[Any] = Future(self, message)
+        self.send(future, None)
         return future
 
     def tell_round_robin(self, message: object) -> None:
@@ -229,8 +238,8 @@ class ClusterCore:
         return self._ask_pinned(message, self.owner(key))
 
     def _ask_pinned(self, message: object, seat: Seat | None) -> Future[Any]:
-        future: Future[Any] = Future(self if seat is None else seat.member)
-        self.send((message, future), seat)
+        future: Future[Any] = Future(self if seat is None else seat.member, message)
+        self.send(future, seat)
         return future
 
     def tell_broadcast(self, message: object) -> None:
@@ -241,8 +250,8 @@ class ClusterCore:
         """One future per member, in member order."""
         futures: list[Future[Any]] = []
         for seat in self._every_seat():
-            future: Future[Any] = Future(seat.member)
-            self.send((message, future), seat)
+            future: Future[Any] = Future(seat.member, message)
+            self.send(future, seat)
             futures.append(future)
         return tuple(futures)
 
@@ -282,7 +291,7 @@ class ClusterCore:
             if self.capacity is None:
                 queue.append(envelope)
             else:
-                self._append_bounded(queue, envelope, self.capacity)
+                self._append_bounded(queue, envelope, self.capacity, seat, stealable)
             self._queued_in(owner, seat)
         except ActorgenError:  # QueueFull, RuntimeStopped: raised before anything was queued
             raise
@@ -294,16 +303,36 @@ class ClusterCore:
             runtime.runq.put(partial(self._queued_in, owner, seat))
             raise
 
-    def _append_bounded(self, queue: deque[Envelope], envelope: Envelope, capacity: int) -> None:
+    def _append_bounded(
+        self,
+        queue: deque[Envelope],
+        envelope: Envelope,
+        capacity: int,
+        seat: Seat | None,
+        stealable: bool,
+    ) -> None:
         with self._lock:
-            if len(queue) >= capacity:
+            overflow = self.overflow
+            if overflow or len(queue) >= capacity:
                 if self.when_full == "raise":
                     raise QueueFull(f"a queue of cluster {self.name}", capacity, None)
+                if self.runtime.sender_cannot_block():
+                    # On an event loop's thread: the message waits in line for room.
+                    if not overflow:
+                        # First, `waiting` before `blocked`: members that see them admit it
+                        # (`progress`). Cut short in between, members still do once the
+                        # shared queue is empty, and every later send looks too.
+                        self.waiting += 1
+                        self.blocked += 1
+                    overflow.append((envelope, seat, stealable))
+                    return
                 self.blocked += 1
                 self.waiting += 1
                 try:
                     roomy = self.runtime.wait_for_room(
-                        self._room, lambda: len(queue) < capacity, self.full_timeout
+                        self._room,
+                        lambda: not overflow and len(queue) < capacity,
+                        self.full_timeout,
                     )
                 finally:
                     self.blocked -= 1
@@ -315,6 +344,13 @@ class ClusterCore:
             queue.append(envelope)
 
     def _wake_one(self) -> None:
+        if self.spinning:  # a lingering member looks at the queue again, soon
+            return
+        self.wake_parked()
+
+    def wake_parked(self) -> None:
+        """Wake the longest-parked member. An async member that lingered calls this too,
+        once per message its cluster's sends did not wake anyone for (see `_loops`)."""
         # A parked member that turns out to be running already (it raced us) is only
         # notified; keep waking until one idle member really starts, or none is parked.
         while True:
@@ -379,17 +415,64 @@ class ClusterCore:
         return True
 
     def unpark(self, member: ProcessCore) -> None:
-        with self._lock:
-            self._idle.pop(member, None)
+        """`member` starts a turn: it is no longer idle here. Usually whoever woke it has
+        taken it off already, and the lock is not needed to see so: only the member itself
+        parks, and it is running (a lookup is atomic with or without the GIL)."""
+        if member in self._idle:
+            with self._lock:
+                self._idle.pop(member, None)
 
     def progress(self) -> None:
         """A member finished a message while someone waits: a blocked sender, or a joiner
         (members call this for joiners only once the shared queue is empty)."""
+        admitted: list[tuple[Envelope, Seat | None, bool]] = []
         with self._lock:
+            if self.overflow:
+                admitted = self._admit()
             if self.blocked:
                 self._room.notify_all()
             if self.joiners and self._settled():
                 self._joined.notify_all()
+        for envelope, seat, stealable in admitted:
+            if seat is not None and seat.removed:  # it left while the message waited
+                self._rehome(envelope, seat)
+            else:
+                self._queued_in(None if stealable else seat, seat)
+
+    def _admit(self) -> list[tuple[Envelope, Seat | None, bool]]:
+        """With the lock: move the messages waiting in `overflow` into their queues while
+        there is room, in order; the ones whose seat was removed are returned too."""
+        overflow = self.overflow
+        capacity = self.capacity
+        assert capacity is not None
+        admitted = []
+        while overflow:
+            envelope, seat, stealable = overflow[0]
+            if seat is None:
+                queue = self.pending
+            elif seat.removed:
+                admitted.append(overflow.popleft())
+                continue
+            else:
+                queue = seat.local if stealable and seat.local is not None else seat.pinned
+            if len(queue) >= capacity:
+                break
+            admitted.append(overflow.popleft())
+            queue.append(envelope)
+        if not overflow:
+            self.blocked -= 1
+            self.waiting -= 1
+        return admitted
+
+    def _rehome(self, envelope: Envelope, seat: Seat) -> None:
+        """A waiting message for a member that left: where its route sends it now, or back
+        to the member (broadcast copies), as `_evacuate` does."""
+        message = message_of(envelope)
+        router = self._rehomers.get(type(message), self.router)
+        if router.keeps:
+            seat.member.take_back([envelope])
+        else:
+            self._reroute(envelope, router.rehome(message))
 
     # -- membership ------------------------------------------------------------------------
 
@@ -402,46 +485,80 @@ class ClusterCore:
 
     def add(self, member: ProcessCore) -> None:
         self._check_runtime(member)
-        with self._lock:
-            if any(seat.member is member for seat in self.seats):
-                raise ValueError(f"{member.name} is already a member of cluster {self.name}")
-            seat = Seat(self, member, stealable=self.router.stealable)
-            self.seats = (*self.seats, seat)
+        seat = None
         try:
-            member.join_seat(seat)
-        except BaseException:
             with self._lock:
-                self._unlink(seat)
+                if any(seat.member is member for seat in self.seats):
+                    raise ValueError(f"{member.name} is already a member of cluster {self.name}")
+                seat = Seat(self, member, stealable=self.router.stealable)
+                self.seats = (*self.seats, seat)
+            member.join_seat(seat)
+        except BaseException:  # ProcessStopped, or an interrupt (Ctrl-C) on the way
+            release_held(self._lock)
+            if seat is not None and seat in self.seats:  # undone: it never joined
+                with self._lock:
+                    self._unlink(seat)
+                member.leave_seat(seat)
+                self._evacuate(seat)
             raise
         if self.pending:  # work that waited for a member, maybe for a long time
             self._wake_one()
+        if self.overflow:
+            self.progress()
 
     def remove(self, member: ProcessCore) -> None:
         """Take `member` out. It finishes the message it is handling; the messages waiting
         in its seat go to the others (broadcast copies stay with it: they were its own)."""
-        with self._lock:
-            seat = next((s for s in self.seats if s.member is member), None)
-            if seat is None:
-                raise ValueError(f"{member.name} is not a member of cluster {self.name}")
-            self._unlink(seat)
-        member.leave_seat(seat)
-        self._evacuate(seat)
+        seat = None
+        try:
+            with self._lock:
+                seat = next((s for s in self.seats if s.member is member), None)
+                if seat is None:
+                    raise ValueError(f"{member.name} is not a member of cluster {self.name}")
+                self._unlink(seat)
+        except BaseException:
+            release_held(self._lock)
+            if seat is not None and seat.removed:  # interrupted on its way out: finish
+                self.runtime.runq.put(partial(self._finish_leaving, seat))
+            raise
+        self._finish_leaving(seat)
+
+    def _finish_leaving(self, seat: Seat) -> None:
+        """The rest of a removal, once the seat is out (safe to repeat): the member forgets
+        it, its messages go to the others. Interrupted, a pool thread finishes it."""
+        try:
+            if seat in self.seats:  # `_unlink` was cut short
+                with self._lock:
+                    self._unlink(seat)
+            seat.member.leave_seat(seat)
+            self._evacuate(seat)
+            if self.overflow:  # what waited for its seat goes elsewhere
+                self.progress()
+        except BaseException:
+            release_held(self._lock)
+            self.runtime.runq.put(partial(self._finish_leaving, seat))
+            raise
 
     def leave(self, seat: Seat) -> None:
         """A stopping member leaves: as `remove`, but a seat that another thread removed
         meanwhile is no error (stopping must never fail half-way)."""
-        with self._lock:
-            if seat.removed:
-                return
-            self._unlink(seat)
-        seat.member.leave_seat(seat)
-        self._evacuate(seat)
+        try:
+            with self._lock:
+                if seat.removed:
+                    return
+                self._unlink(seat)
+        except BaseException:
+            release_held(self._lock)
+            if seat.removed:  # out, maybe by us: whoever took it out finishes, or we do
+                self.runtime.runq.put(partial(self._finish_leaving, seat))
+            raise
+        self._finish_leaving(seat)
 
     def _unlink(self, seat: Seat) -> None:
         # Called with the lock held.
         member = seat.member
+        seat.removed = True  # first: an interrupted removal is then finished (`remove`)
         self.seats = tuple(s for s in self.seats if s is not seat)
-        seat.removed = True
         self._idle.pop(member, None)
         if member.handling is self:
             self._leaving.add(member)
@@ -487,6 +604,8 @@ class ClusterCore:
             owner.member.wake()
         if seat is not None and seat.removed:
             self._evacuate(seat)  # it was removed while we appended: re-route
+        if self.overflow:  # messages wait in line for room: admit what fits now
+            self.progress()
         if self.runtime.closed:
             self.abandon()  # shutdown finished while we appended: fail, never strand
 
@@ -501,15 +620,21 @@ class ClusterCore:
             )
         if current is not None:
             wait_begins(current, self, join=True)
+        # Counted in `joiners` and `waiting` in one statement, uncounted in one: an
+        # interrupt (Ctrl-C) lands before or after either, and `counted` says which.
+        counted = False
         try:
             with self._lock:
-                self.joiners += 1
-                self.waiting += 1
-                try:
-                    done = self.runtime.wait_for(self._joined, self._settled, timeout)
-                finally:
+                self.joiners, self.waiting, counted = self.joiners + 1, self.waiting + 1, True
+                done = self.runtime.wait_for(self._joined, self._settled, timeout)
+                self.joiners, self.waiting, counted = self.joiners - 1, self.waiting - 1, False
+        except BaseException:
+            release_held(self._lock)
+            if counted:
+                with self._lock:
                     self.joiners -= 1
                     self.waiting -= 1
+            raise
         finally:
             if current is not None:
                 wait_ends(current)
@@ -522,7 +647,7 @@ class ClusterCore:
     def _settled(self) -> bool:
         # The queues first, then the marks: see the class docstring.
         seats = self.seats
-        if self.pending or any(seat.pinned or seat.local for seat in seats):
+        if self.pending or self.overflow or any(seat.pinned or seat.local for seat in seats):
             return False
         if any(seat.member.handling is self for seat in seats):
             return False
@@ -530,11 +655,18 @@ class ClusterCore:
         return not self._leaving
 
     def queued(self) -> int:
-        return len(self.pending) + sum(seat.queued() for seat in self.seats)
+        return len(self.pending) + len(self.overflow) + sum(seat.queued() for seat in self.seats)
+
+    def has_room(self) -> bool:
+        """No message waits for room (`overflow`), and the shared queue has some (for
+        `actorgen.runtime.room`)."""
+        return not self.overflow and (
+            self.capacity is None or len(self.pending) < self.capacity
+        )
 
     def in_flight(self) -> int:
-        with self._lock:  # `_leaving` changes under it: iterating it needs it too
-            leaving = [m for m in self._leaving if m.handling is self]
+        # `_leaving` changes under the lock: iterating it needs it too.
+        leaving = locked(self._lock, lambda: [m for m in self._leaving if m.handling is self])
         handling = {seat.member for seat in self.seats if seat.member.handling is self}
         return len(handling.union(leaving))
 
@@ -543,6 +675,7 @@ class ClusterCore:
         failed = drain(self.pending)
         for seat in self.seats:
             failed += drain(seat.pinned) + drain(seat.local)
+        failed += [envelope for envelope, _, _ in drain(self.overflow)]
         with self._lock:
             self._joined.notify_all()
             self._room.notify_all()

@@ -12,7 +12,9 @@ What a backend implements
   interrupted half-way finishes its step with C calls only) and where a send that could
   not finish leaves the rest of its step as a `functools.partial`. `empty()` says whether
   processes wait for a turn; `get_nowait()` and `qsize()` as for `queue.SimpleQueue`.
-- `dedicated_queue(process)`: the run queue of a process that wants a thread of its own.
+- `dedicated_queue(process)`: the run queue of a process that wants a thread of its own;
+  `loop_queue(process, cls)`: the run queue of an async process (one with `async def`
+  messages), or `UsageError` from a backend that runs no event loop.
 - `wait_for(condition, predicate, timeout)`: block the caller, who holds `condition`'s
   lock, until `predicate()`; `wait_for_room(...)`: the same for a sender to a full queue.
 - `_wait_quiet(timeout)` (a drain: until no process has work) and
@@ -54,11 +56,11 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from . import _exit
-from ._current import entered, running, running_process
+from ._current import entered, handler_runtime, running_process
 from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, Failure, describe, log, log_failure
 from ._latency import Latency
-from ._locks import new_lock
+from ._locks import locked, new_lock, release_held
 from ._names import Names
 from ._options import ProcessOptions, options_for
 
@@ -89,6 +91,8 @@ class RuntimeCore:
     # A backend that runs handlers on the thread that waits (the deterministic one) says
     # so: futures and joins then run it until what they wait for is done (`run_until`).
     drives_waits = False
+    # Set once the backend runs async processes: blocking waits then ask `blocking_wait`.
+    loops_in_use = False
     runq: Any  # set by the backend before `RuntimeCore.__init__`
 
     def __init__(
@@ -208,6 +212,24 @@ class RuntimeCore:
         """The run queue of a process that wants a thread of its own."""
         return self.runq
 
+    def loop_queue(self, process: ProcessCore, cls: type) -> Any:
+        """The run queue of a process whose class `cls` has `async def` messages: a
+        backend without event loops refuses it (at spawn)."""
+        raise UsageError(
+            f"cannot spawn {process.name}: {cls.__name__} has 'async def' messages, and "
+            f"{type(self).__name__} runs no event loop; spawn it on a Runtime (the thread "
+            "pool runs async processes on event loops, see docs/asyncio.md)"
+        )
+
+    def sender_cannot_block(self) -> bool:
+        """Whether a sender on this thread must not block on a full queue (the thread of
+        an event loop that runs async processes): its message then waits in line."""
+        return False
+
+    def blocking_wait(self, target: Any) -> None:
+        """A thread is about to block until `target` (a process or cluster) replies:
+        raise `UsageError` if that would block the event loop its handlers need."""
+
     def wait_for(
         self, condition: threading.Condition, predicate: Callable[[], bool], timeout: float | None
     ) -> bool:
@@ -268,14 +290,18 @@ class RuntimeCore:
             if spawn:
                 raise RuntimeStopped(name, what, "was shut down: no process can start")
             raise RuntimeStopped(name, what)
-        if running.runtime is not self:
+        if handler_runtime() is not self:
             act = "spawn" if spawn else "send"
             raise RuntimeStopped(name, what, f"is draining: only its own handlers may {act}")
 
     def process_stopped(self, process: ProcessCore, idle: bool) -> None:
         """`process` stopped for good; `idle`: it was not scheduled, so no run follows."""
-        with self._lock:
-            self._stopped += 1
+        try:
+            with self._lock:
+                self._stopped += 1
+        except BaseException:  # interrupted: counted or not, the lock is not left held
+            release_held(self._lock)
+            raise
         self.names.release(process.name, process)
 
     def went_idle(self) -> None:
@@ -290,8 +316,12 @@ class RuntimeCore:
                 self._quiet.notify_all()
 
     def register_cluster(self, cluster: ClusterCore) -> None:
-        with self._lock:
-            self._clusters[cluster] = None
+        try:
+            with self._lock:
+                self._clusters[cluster] = None
+        except BaseException:
+            release_held(self._lock)
+            raise
 
     def report(self, process: str, message: object, error: BaseException) -> None:
         """Hand a failed or unhandled tell to the error handler, which must not break us.
@@ -342,34 +372,34 @@ class RuntimeCore:
     def counts(self) -> dict[str, int]:
         """Raw counters for `runtime_stats`, read under the lock (which keeps the list of
         workers still); each worker's counts are one consistent read (`Worker.tally`)."""
-        with self._lock:
-            handled = failed = busy_ns = 0
-            now = time.perf_counter_ns()
-            for worker in self._workers():
-                worker_handled, worker_failed, worker_busy_ns = worker.counted(now)
-                handled += worker_handled
-                failed += worker_failed
-                busy_ns += worker_busy_ns
-            return {
-                **self._pool_counts(),
-                "processes": self.names.spawned - self._stopped,
-                "stopped": self._stopped,
-                "scheduled": len(self.active),
-                "run_queue": self.runq.qsize(),
-                "handled": handled,
-                "failed": failed,
-                "busy_ns": busy_ns,
-            }
+        return locked(self._lock, self._counts)
+
+    def _counts(self) -> dict[str, int]:
+        handled = failed = busy_ns = 0
+        now = time.perf_counter_ns()
+        for worker in self._workers():
+            worker_handled, worker_failed, worker_busy_ns = worker.counted(now)
+            handled += worker_handled
+            failed += worker_failed
+            busy_ns += worker_busy_ns
+        return {
+            **self._pool_counts(),
+            "processes": self.names.spawned - self._stopped,
+            "stopped": self._stopped,
+            "scheduled": len(self.active),
+            "run_queue": self.runq.qsize(),
+            "handled": handled,
+            "failed": failed,
+            "busy_ns": busy_ns,
+        }
 
     def running_handlers(self) -> list[ProcessCore]:
         """The processes whose handler a thread of ours is running now."""
-        with self._lock:
-            workers = self._workers()
+        workers = locked(self._lock, self._workers)
         return [w.process for w in workers if w.process is not None]
 
     def clusters(self) -> list[ClusterCore]:
-        with self._lock:
-            return list(self._clusters)
+        return locked(self._lock, lambda: list(self._clusters))
 
     # -- shutting down -------------------------------------------------------------------
 
@@ -386,7 +416,7 @@ class RuntimeCore:
         """
         if self.closed or self.forked:
             return self._outcome
-        inside = running.runtime is self
+        inside = handler_runtime() is self
         if drain and inside:
             raise UsageError("shutdown(drain=True) from a handler would wait for itself")
         deadline = None if timeout is None else time.monotonic() + timeout

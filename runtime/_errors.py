@@ -18,6 +18,7 @@ from __future__ import annotations
 
 __all__ = [
     "ActorgenError",
+    "HandlerCancelled",
     "NoMembers",
     "ProcessStopped",
     "QueueFull",
@@ -70,6 +71,18 @@ class QueueFull(ActorgenError):
         super().__init__(f"{queue} {how} (capacity {capacity}); the message was not queued")
         self.queue = queue
         self.capacity = capacity
+
+
+class HandlerCancelled(ActorgenError):
+    """The `async def` handler of a message was cancelled before it finished, because the
+    event loop it ran on ended (``asyncio.run`` returning cancels every task). The process
+    itself goes on, on the runtime's own loop: what it had queued is handled there."""
+
+    def __init__(self, process: str, message: str) -> None:
+        super().__init__(
+            f"the handler of {message} on {process} was cancelled: its event loop ended"
+        )
+        self.process = process
 
 
 class NoMembers(ActorgenError):

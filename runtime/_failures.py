@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ._errors import HandlerCancelled
+
 __all__ = ["ErrorHandler", "Failure", "describe", "log", "log_failure"]
 
 log = logging.getLogger("actorgen")
@@ -39,8 +41,15 @@ def describe(value: object, text: Callable[[object], str] = repr) -> str:
 
 
 def log_failure(failure: Failure) -> None:
-    """The default error handler: log to the ``actorgen`` logger with the traceback."""
+    """The default error handler: log to the ``actorgen`` logger with the traceback.
+
+    A tell whose handler was cancelled because its event loop ended (`HandlerCancelled`)
+    is no fault of the handler: one warning line, no traceback (a program interrupted while
+    many async handlers run would otherwise print one chain of tracebacks for each)."""
     error = failure.error
+    if isinstance(error, HandlerCancelled):
+        log.warning("%s: tell %s: %s", failure.process, describe(failure.message), error)
+        return
     log.error(
         "%s: tell %s failed: %s",
         failure.process,

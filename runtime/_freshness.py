@@ -27,6 +27,7 @@ __all__ = ["StaleModuleWarning", "message_names", "shape_of", "warn_if_stale"]
 
 _CO_VARARGS = inspect.CO_VARARGS
 _CO_VARKEYWORDS = inspect.CO_VARKEYWORDS
+_CO_COROUTINE = inspect.CO_COROUTINE
 _INIT = "__init__"
 # `annotationlib.Format.STRING` (Python 3.14+): annotations as written, never evaluated.
 _AS_WRITTEN = 4
@@ -87,8 +88,9 @@ def message_names(cls: type) -> list[str]:
 
 def shape_of(method: object, *, reply: bool = True) -> str | None:
     """``a, b=, /, c, *args, d=, **kw -> ask``: the parameters after the receiver with
-    their kinds and whether they have a default, and (with `reply`) whether the method
-    replies. None when `method` is not a Python function whose code can be read."""
+    their kinds and whether they have a default (after ``async`` for an ``async def``),
+    and (with `reply`) whether the method replies. None when `method` is not a Python
+    function whose code can be read."""
     function: Any = method
     if hasattr(method, "__wrapped__"):  # @deprecated wraps the method it marks
         function = inspect.unwrap(function)
@@ -115,6 +117,8 @@ def shape_of(method: object, *, reply: bool = True) -> str | None:
     if code.co_flags & _CO_VARKEYWORDS:
         parts.append(f"**{names[after]}")
     shape = ", ".join(parts)
+    if code.co_flags & _CO_COROUTINE:  # ``async def``: its messages run on an event loop
+        shape = f"async {shape}" if shape else "async"
     if not reply:
         return shape
     replies = _replies(function)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
-from _thread import LockType, allocate_lock
+from _thread import LockType, allocate_lock, get_ident
 from collections.abc import Callable, Generator
 from concurrent.futures import CancelledError
 from contextlib import suppress
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from ._current import running_process
+from ._current import handling, running_process
 from ._locks import held, new_lock
 from ._waits import wait_begins, wait_ends
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Future"]
 
@@ -20,7 +23,7 @@ _T = TypeVar("_T")
 # Ordered: every state past _RUNNING is final, so `done()` is one comparison.
 _PENDING = 0  # queued: cancel() withdraws it
 _RUNNING = RUNNING = 1  # a worker claimed it: it runs to completion (RUNNING: for run())
-_RESULT = 2
+_RESULT = RESULT = 2  # (RESULT: for the turns of `_loops`, which inline `_resolve`)
 _ERROR = 3
 _CANCELLED = 4
 
@@ -44,18 +47,33 @@ class Future(Generic[_T]):
     """
 
     # A runtime can have very many outstanding asks; __slots__ keeps each one small.
-    __slots__ = ("_callbacks", "_lock", "_state", "_target", "_value", "_waiters")
+    __slots__ = (
+        "_aio",
+        "_aio_thread",
+        "_callbacks",
+        "_lock",
+        "_message",
+        "_state",
+        "_target",
+        "_value",
+        "_waiters",
+    )
 
-    def __init__(self, _target: Any = None) -> None:
+    def __init__(self, _target: Any = None, _message: object = None) -> None:
         self._state = _PENDING
         self._value: Any = None
         # Re-entrant only so that a caller interrupted inside a `with` can release it.
         self._lock = new_lock()
         self._waiters: list[LockType] | None = None
         self._callbacks: list[Callable[[Future[_T]], object]] | None = None
+        # The asyncio future an awaiting task waits on, and its loop's thread (`__await__`).
+        self._aio: asyncio.Future[None] | None = None  # `_aio_thread` is set with it
         # The process or cluster that will complete it, given by the runtime when it sends
         # the ask: a handler that waits on it is checked for deadlocks (see `_waits`).
         self._target = _target
+        # The message of the ask, while it waits in a queue: an ask travels as its future
+        # (`_envelopes`). Dropped once a worker claims it.
+        self._message = _message
 
     def __repr__(self) -> str:
         state = ("pending", "running", "done", "failed", "cancelled")[self._state]
@@ -88,10 +106,13 @@ class Future(Generic[_T]):
                 self._state = _CANCELLED
                 waiters, self._waiters = self._waiters, None
                 callbacks, self._callbacks = self._callbacks, None
+                aio, self._aio = self._aio, None
         except BaseException:  # cut short inside the `with`: release (see `_locks`)
             if held(self._lock):
                 self._lock.release()
             raise
+        if aio is not None:
+            self._wake_task(aio)
         if waiters or callbacks:
             self._notify(waiters, callbacks)
         return True
@@ -148,32 +169,65 @@ class Future(Generic[_T]):
 
     def __await__(self) -> Generator[Any, None, _T]:
         """Wait from asyncio; a cancelled awaiting task cancels the ask (see `cancel`)."""
+        if self._state == _RESULT:  # the common case of many outstanding asks
+            done: _T = self._value
+            return done
         target = self._target
         if self._state <= _RUNNING and target is not None and target.runtime.drives_waits:
             self._wait(None)  # only this thread can run its handlers: run them now
         if self._state <= _RUNNING:
-            # Imported here: asyncio is heavy and thread-only programs never need it.
-            import asyncio
-
-            loop = asyncio.get_running_loop()
-            waiter: asyncio.Future[None] = loop.create_future()
-
-            def wake(_: Future[_T]) -> None:
-                with suppress(RuntimeError):  # the loop has closed: nobody waits any more
-                    loop.call_soon_threadsafe(_release, waiter)
-
-            self.add_done_callback(wake)
+            # An async handler that awaits holds its process as a blocked one does: an
+            # await that only it could end (its own ask, a cycle) is a UsageError too.
+            awaiting = handling.get() if target is not None else None
+            if awaiting is not None:
+                wait_begins(awaiting, target)
             try:
-                yield from waiter
-            except BaseException:  # the awaiting task was cancelled (or closed)
-                self._remove_done_callback(wake)
-                self.cancel()
-                raise
-        if self._state == _CANCELLED:
+                yield from self._suspend()
+            finally:
+                if awaiting is not None:
+                    wait_ends(awaiting)
+        state = self._state
+        if state == _RESULT:
+            value: _T = self._value  # (not cast(): a call, and this is every awaited reply)
+            return value
+        if state == _CANCELLED:
             import asyncio
 
             raise asyncio.CancelledError()
         return self.result()
+
+    def _suspend(self) -> Generator[Any, None, None]:
+        """Wait, from asyncio, until the future is done (`__await__`)."""
+        if self._state <= _RUNNING:
+            waiter: asyncio.Future[None] = (_running_loop or _import_asyncio())().create_future()
+            # The first awaiter's waiter has a slot of its own: completing the future on
+            # the waiter's thread (an async process's reply on the loop it was asked
+            # from) sets its result directly, without a callback or a thread hop.
+            lock = self._lock
+            try:
+                with lock:
+                    if self._state <= _RUNNING:
+                        if self._aio is None:
+                            self._aio = waiter
+                            self._aio_thread = get_ident()
+                        else:  # awaited by two tasks: the second one wakes by callback
+                            wake = _waker(waiter)
+                            if self._callbacks is None:
+                                self._callbacks = [wake]
+                            else:
+                                self._callbacks.append(wake)
+                    else:
+                        waiter.set_result(None)
+            except BaseException:  # cut short inside the `with`: release (see `_locks`)
+                if held(lock):
+                    lock.release()
+                raise
+            try:
+                yield from waiter
+            except BaseException:  # the awaiting task was cancelled (or closed)
+                self._forget(waiter)
+                self.cancel()
+                raise
 
     # -- used by the runtime -----------------------------------------------------------------
 
@@ -186,13 +240,16 @@ class Future(Generic[_T]):
             lock.release()
             return False
         self._state = _RUNNING
+        self._message = None
         lock.release()
         return True
 
-    def _unclaim(self) -> None:
-        """A claimed ask goes back to a queue unhandled: `cancel()` may withdraw it again."""
+    def _unclaim(self, message: object) -> None:
+        """A claimed ask goes back to a queue unhandled, carrying `message` again:
+        `cancel()` may withdraw it again."""
         with self._lock:
             if self._state == _RUNNING:
+                self._message = message
                 self._state = _PENDING
 
     def _resolve(self, value: object) -> None:
@@ -212,8 +269,11 @@ class Future(Generic[_T]):
         self._state = _RESULT
         waiters, self._waiters = self._waiters, None
         callbacks, self._callbacks = self._callbacks, None
+        aio, self._aio = self._aio, None
         lock.release()
-        if waiters:  # `_notify` inlined: this is the reply of every ask
+        if aio is not None:  # `_notify` inlined: this is the reply of every ask
+            self._wake_task(aio)
+        if waiters:
             for waiter in waiters:
                 waiter.release()
         if callbacks:
@@ -225,20 +285,39 @@ class Future(Generic[_T]):
         if not self._complete(_ERROR, error) and self._state != _CANCELLED:
             raise RuntimeError(f"{self!r} is already complete")
 
-    def _remove_done_callback(self, fn: Callable[[Future[_T]], object]) -> None:
+    def _forget(self, waiter: asyncio.Future[None]) -> None:
+        """An awaiting task stopped waiting: drop its wake-up."""
         try:
             with self._lock:
-                if self._callbacks is not None and fn in self._callbacks:
-                    self._callbacks.remove(fn)
+                if self._aio is waiter:
+                    self._aio = None
+                elif self._callbacks is not None:
+                    self._callbacks = [
+                        fn for fn in self._callbacks if getattr(fn, "waiter", None) is not waiter
+                    ]
         except BaseException:  # cut short inside the `with`: release (see `_locks`)
             if held(self._lock):
                 self._lock.release()
             raise
 
+    def _wake_task(self, waiter: asyncio.Future[None]) -> None:
+        """Wake the task awaiting us: directly on its loop's thread, else through the loop."""
+        if get_ident() == self._aio_thread:
+            if not waiter.done():  # cancelled meanwhile
+                try:  # noqa: SIM105 - suppress() costs more than the wake-up
+                    waiter.set_result(None)
+                except RuntimeError:  # its loop has closed
+                    pass
+            return
+        with suppress(RuntimeError):  # the loop has closed: nobody waits any more
+            waiter.get_loop().call_soon_threadsafe(_release, waiter)
+
     # -- internals ---------------------------------------------------------------------------
 
     def _wait(self, timeout: float | None) -> None:
         target = self._target
+        if target is not None and target.runtime.loops_in_use:
+            target.runtime.blocking_wait(target)  # UsageError rather than a blocked loop
         waiter = running_process() if target is not None else None
         if waiter is not None:
             wait_begins(waiter, target)  # UsageError instead of a deadlock
@@ -287,6 +366,9 @@ class Future(Generic[_T]):
             self._state = state
             waiters, self._waiters = self._waiters, None
             callbacks, self._callbacks = self._callbacks, None
+            aio, self._aio = self._aio, None
+        if aio is not None:
+            self._wake_task(aio)
         if waiters or callbacks:
             self._notify(waiters, callbacks)
         return True
@@ -307,6 +389,37 @@ class Future(Generic[_T]):
             fn(self)
         except BaseException:  # a callback must never break the thread that completes us
             _log.exception("done callback %r of %r raised", fn, self)
+
+
+# asyncio.get_running_loop, imported on first use: asyncio is heavy, and thread-only
+# programs never need it.
+_running_loop: Callable[[], asyncio.AbstractEventLoop] | None = None
+
+
+def _import_asyncio() -> Callable[[], asyncio.AbstractEventLoop]:
+    global _running_loop
+    from asyncio import get_running_loop
+
+    _running_loop = get_running_loop
+    return get_running_loop
+
+
+class _waker:
+    """The done callback of a second task awaiting one future (the first has a slot)."""
+
+    __slots__ = ("thread", "waiter")
+
+    def __init__(self, waiter: asyncio.Future[None]) -> None:
+        self.waiter = waiter
+        self.thread = get_ident()
+
+    def __call__(self, _: object) -> None:
+        waiter = self.waiter
+        if get_ident() == self.thread:
+            _release(waiter)
+        else:
+            with suppress(RuntimeError):  # the loop has closed
+                waiter.get_loop().call_soon_threadsafe(_release, waiter)
 
 
 def _release(waiter: Any) -> None:

@@ -20,8 +20,9 @@ for what they cost a busy cluster.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+
+from ._locks import locked, new_lock
 
 __all__ = [
     "BOUNDS_NS",
@@ -135,7 +136,7 @@ class Latency:
     __slots__ = ("_lock", "_series")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = new_lock()  # re-entrant: see `locked`
         self._series: dict[tuple[str, str | None], tuple[_Counts, _Counts]] = {}
 
     def record(self, kind: str, cluster: str | None, waited_ns: int, ran_ns: int) -> None:
@@ -155,8 +156,10 @@ class Latency:
 
     def series(self) -> list[LatencySeries]:
         """Every series recorded so far, in the order each was first recorded."""
-        with self._lock:
-            return [
+        return locked(
+            self._lock,
+            lambda: [
                 LatencySeries(kind, cluster, wait.snapshot(), handler.snapshot())
                 for (kind, cluster), (wait, handler) in self._series.items()
-            ]
+            ],
+        )

@@ -15,11 +15,33 @@ from __future__ import annotations
 import _thread
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["held", "new_lock"]
+__all__ = ["held", "locked", "new_lock", "release_held"]
 
 new_lock = _thread.RLock  # the C type itself: threading.RLock is a Python-level factory
 
 # RLock._is_owned: True if the calling thread holds the lock (threading.Condition uses it).
 held: Callable[[Any], bool] = getattr(type(threading.RLock()), "_is_owned")  # noqa: B009 - no stub
+
+
+def release_held(lock: Any) -> None:
+    """In an ``except BaseException``: release `lock` if a ``with lock:`` was cut short
+    between its body and the release (the calling thread still holds it)."""
+    if held(lock):
+        lock.release()
+
+
+_T = TypeVar("_T")
+
+
+def locked(lock: Any, read: Callable[[], _T]) -> _T:
+    """`read()` with `lock` held (a re-entrant lock of `new_lock`), released even when an
+    exception lands between the end of `read` and the release: for what programs call
+    from the main thread while the runtime works, such as the stats."""
+    try:
+        with lock:
+            return read()
+    except BaseException:
+        release_held(lock)
+        raise

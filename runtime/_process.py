@@ -55,13 +55,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from threading import Condition
 from typing import TYPE_CHECKING, Any
 
+from ._coroutines import is_async_class
 from ._envelopes import Envelope, Stamped, drain, fail_all
 from ._errors import ProcessStopped, QueueFull
 from ._future import RUNNING, Future
-from ._locks import held, new_lock
+from ._locks import held, new_lock, release_held
 from ._options import ProcessOptions
 from ._supervision import supervise
 
@@ -89,6 +91,7 @@ class ProcessCore:
         "_blocked",
         "_busy",
         "_capacity",
+        "_counted_stopped",
         "_cursor",
         "_dispatch",
         "_instance",
@@ -96,6 +99,7 @@ class ProcessCore:
         "_mailbox",
         "_make",
         "_notified",
+        "_overflow",
         "_parked",
         "_running",
         "_scheduled",
@@ -141,19 +145,28 @@ class ProcessCore:
         self._capacity = options.capacity
         self._blocked = 0  # senders waiting for room in the mailbox
         self._space: Condition | None = None  # what they wait on, made when first needed
+        # Messages sent on an event loop's thread to the full mailbox, in order, waiting for
+        # room (docs/asyncio.md, "Bounded queues"); counted in `_blocked` while it exists.
+        self._overflow: deque[Envelope] | None = None
         self._scheduled = False  # on a run queue or running (see "Sends that are interrupted")
         self._running = False  # a thread is in `run`
         self._notified = False
         self._stop_reason: str | None = None  # set once: the process has stopped
+        self._counted_stopped = False  # the runtime has counted the stop (`_finish_stop`)
         self._parked = False
         self._seats: tuple[Seat, ...] = ()
         self._seat: Seat | None = None  # the only seat, when in exactly one cluster
         self._cursor = 0
         self.handling: ClusterCore | None = None  # whose cluster message is being handled
-        # The run queue this process is scheduled on: the pool's, or its own thread's.
-        self.queue: Any = (
-            runtime.dedicated_queue(self) if options.dedicated_thread else runtime.runq
-        )
+        # The run queue this process is scheduled on: the pool's, its own thread's, or
+        # for a class with `async def` messages, an event loop's.
+        cls = type(instance)
+        if is_async_class(cls):
+            self.queue: Any = runtime.loop_queue(self, cls)
+        elif options.dedicated_thread:
+            self.queue = runtime.dedicated_queue(self)
+        else:
+            self.queue = runtime.runq
 
     def __repr__(self) -> str:
         return f"<process {self.name}>"
@@ -193,8 +206,8 @@ class ProcessCore:
 
     def ask(self, message: object) -> Future[Any]:
         """Queue `message` in the direct mailbox; the future receives the handler's reply."""
-        future: Future[Any] = Future(self)
-        self._post((message, future))
+        future: Future[Any] = Future(self, message)
+        self._post(future)
         return future
 
     def _post(self, envelope: Envelope) -> None:
@@ -209,13 +222,16 @@ class ProcessCore:
                 mailbox = self._mailbox
                 if mailbox is None:
                     mailbox = self._mailbox = deque()
-                elif self._capacity is not None and len(mailbox) >= self._capacity:
-                    mailbox = self._wait_for_room(self._capacity)
+                elif self._capacity is not None and (
+                    len(mailbox) >= self._capacity or self._overflow is not None
+                ):
+                    mailbox = self._wait_for_room(self._capacity, envelope)
                 if not self._scheduled:
                     # Marked before the append, in one statement with the local: whoever
                     # marked it also queues it, here or in the `except` below.
                     self._scheduled = schedule = True
-                mailbox.append(envelope)  # sent: from here on it will be handled
+                if mailbox is not None:  # (None: it waits in the overflow)
+                    mailbox.append(envelope)  # sent: from here on it will be handled
             if schedule:
                 runtime.active.add(self)
                 self.queue.put(self)
@@ -226,16 +242,28 @@ class ProcessCore:
                 runtime._lock.release()
             if schedule:
                 runtime.active.add(self)
-                self.queue.put(self)
+                # An event loop's queue is Python: its C-level backstop (see `_loops`).
+                getattr(self.queue, "backstop", self.queue).put(self)
             raise
         if runtime.closed:  # shutdown finished while we queued: fail it, never strand it
             runtime.sweep()
 
-    def _wait_for_room(self, capacity: int) -> deque[Envelope]:
-        """The mailbox is full (we hold the lock): wait or raise, as the options say."""
+    def _wait_for_room(self, capacity: int, envelope: Envelope) -> deque[Envelope] | None:
+        """The mailbox is full, or messages wait for room (we hold the lock): wait or raise,
+        as the options say. On an event loop's thread the sender cannot wait: `envelope`
+        waits in the overflow, behind the others (None is returned)."""
         options = self.options
         if options.when_full == "raise":
+            if self.queued() < capacity:  # (no overflow: it is made only to block)
+                return self._mailbox
             raise QueueFull(f"the mailbox of {self.name}", capacity, None)
+        if self.runtime.sender_cannot_block():
+            overflow = self._overflow
+            if overflow is None:
+                self._blocked += 1  # first: the process admits it after its next message
+                overflow = self._overflow = deque()
+            overflow.append(envelope)
+            return None
         if self._space is None:
             self._space = Condition(self._lock)
         self._blocked += 1
@@ -257,7 +285,20 @@ class ProcessCore:
         return mailbox
 
     def _make_room(self) -> None:
+        """A direct message was taken while senders wait: admit what waits in the overflow
+        (the process is running: it takes them), or wake a blocked sender."""
         with self._lock:
+            overflow = self._overflow
+            if overflow is not None:
+                mailbox = self._mailbox
+                if mailbox is None:
+                    mailbox = self._mailbox = deque()
+                capacity = self._capacity or 0
+                while overflow and len(mailbox) < capacity:
+                    mailbox.append(overflow.popleft())
+                if not overflow:
+                    self._overflow = None
+                    self._blocked -= 1
             if self._space is not None:
                 self._space.notify()
 
@@ -284,7 +325,7 @@ class ProcessCore:
                 self._lock.release()
             if schedule:
                 self.runtime.active.add(self)
-                self.queue.put(self)
+                getattr(self.queue, "backstop", self.queue).put(self)  # as in `_post`
             raise
         return True
 
@@ -310,17 +351,25 @@ class ProcessCore:
     # -- cluster membership ------------------------------------------------------------------
 
     def join_seat(self, seat: Seat) -> None:
-        with self._lock:
-            if self._stop_reason is not None:
-                raise self.stopped_error()
-            # Copy on write: the running thread reads the tuple without a lock.
-            self._set_seats((*self._seats, seat))
+        try:
+            with self._lock:
+                if self._stop_reason is not None:
+                    raise self.stopped_error()
+                # Copy on write: the running thread reads the tuple without a lock.
+                self._set_seats((*self._seats, seat))
+        except BaseException:
+            release_held(self._lock)
+            raise
         # A woken member finds the cluster's work or parks in it: either way it is counted.
         self.wake()
 
     def leave_seat(self, seat: Seat) -> None:
-        with self._lock:
-            self._set_seats(tuple(s for s in self._seats if s is not seat))
+        try:
+            with self._lock:
+                self._set_seats(tuple(s for s in self._seats if s is not seat))
+        except BaseException:
+            release_held(self._lock)
+            raise
 
     def _set_seats(self, seats: tuple[Seat, ...]) -> None:
         self._seats = seats
@@ -438,8 +487,9 @@ class ProcessCore:
                 if envelope is None:
                     sleep = True
                     return
-                if envelope.__class__ is tuple:
-                    message, future = envelope
+                if envelope.__class__ is Future:
+                    future = envelope
+                    message = future._message
                     # Claim it (Future._claim, inlined: it is paid per ask): from now on
                     # cancel() says no. A cancelled one is skipped, unhandled.
                     claim = future._lock
@@ -447,6 +497,7 @@ class ProcessCore:
                     cancelled = future._state
                     if not cancelled:
                         future._state = RUNNING
+                        future._message = None
                     claim.release()
                     if cancelled:
                         self._skipped(cluster)
@@ -538,9 +589,10 @@ class ProcessCore:
             if envelope.__class__ is Stamped:  # latency histograms are on
                 waited = time.perf_counter_ns() - envelope.ns
                 envelope = envelope.envelope
-            if envelope.__class__ is not tuple:
+            if envelope.__class__ is not Future:
                 return envelope, None, cluster, waited
-            message, future = envelope
+            future = envelope
+            message = future._message
             if future._claim():
                 return message, future, cluster, waited
             self._skipped(cluster)
@@ -670,10 +722,11 @@ class ProcessCore:
         if envelope.__class__ is Stamped:
             waited = time.perf_counter_ns() - envelope.ns
             envelope = envelope.envelope
-        if envelope.__class__ is not tuple:
+        if envelope.__class__ is not Future:
             batch.append((envelope, None, cluster, waited))
             return
-        message, future = envelope
+        future = envelope
+        message = future._message
         if future._claim():
             batch.append((message, future, cluster, waited))
         elif cluster is None and self._blocked:  # a withdrawn ask: skipped, unhandled
@@ -687,9 +740,9 @@ class ProcessCore:
         marked: ClusterCore | None = None
         own: list[Envelope] = []
         for message, future, cluster, _ in batch:
-            envelope = message if future is None else (message, future)
+            envelope = message if future is None else future
             if future is not None:
-                future._unclaim()
+                future._unclaim(message)
             if cluster is None:
                 own.append(envelope)
                 continue
@@ -812,18 +865,40 @@ class ProcessCore:
         other members; the asks in the mailbox fail with `ProcessStopped`, its tells go to
         `on_error` with it.
         """
-        with self._lock:
-            if self._stop_reason is not None:
-                return
-            self._stop_reason = reason
-            mailbox, self._mailbox = self._mailbox, None
-            idle = not self._scheduled
-            if self._space is not None:
-                self._space.notify_all()
-        for seat in self._seats:
-            seat.cluster.leave(seat)  # no error if another thread removed it meanwhile
-        self.runtime.process_stopped(self, idle)
-        fail_all(self.runtime, self.name, drain(mailbox), self.stopped_error())
+        mailbox: deque[Envelope] | None = None
+        idle = False
+        try:
+            with self._lock:
+                if self._stop_reason is not None:
+                    return
+                self._stop_reason = reason
+                mailbox, self._mailbox = self._mailbox, None
+                mailbox = self._with_overflow(mailbox)
+                idle = not self._scheduled
+                if self._space is not None:
+                    self._space.notify_all()
+        except BaseException:  # an interrupt (Ctrl-C): once marked, the stop is finished
+            release_held(self._lock)
+            if self._stop_reason is reason:
+                finish = partial(self._finish_stop, mailbox or self._mailbox, idle)
+                self.runtime.runq.put(finish)
+            raise
+        self._finish_stop(mailbox, idle)
+
+    def _finish_stop(self, mailbox: deque[Envelope] | None, idle: bool) -> None:
+        """The rest of `stop`, once the process is marked stopped (safe to repeat): leave
+        every cluster, count the stop, fail the mailbox. Interrupted, a pool thread
+        finishes it."""
+        try:
+            for seat in self._seats:
+                seat.cluster.leave(seat)  # no error if another thread removed it meanwhile
+            if not self._counted_stopped:
+                self._counted_stopped = True
+                self.runtime.process_stopped(self, idle)
+            fail_all(self.runtime, self.name, drain(mailbox), self.stopped_error())
+        except BaseException:
+            self.runtime.runq.put(partial(self._finish_stop, mailbox, idle))
+            raise
 
     def abandon(self) -> None:
         """The runtime is stopping: fail every queued direct message of this process.
@@ -831,6 +906,7 @@ class ProcessCore:
         with self._lock:
             self._stop_reason = self._stop_reason or "its runtime was shut down"
             mailbox, self._mailbox = self._mailbox, None
+            mailbox = self._with_overflow(mailbox)
             if self._space is not None:
                 self._space.notify_all()
         if self._parked:
@@ -840,9 +916,26 @@ class ProcessCore:
             error = self.runtime.stopped_error(self.name)
             self.runtime.abandoned(fail_all(self.runtime, self.name, failed, error))
 
+    def _with_overflow(self, mailbox: deque[Envelope] | None) -> deque[Envelope] | None:
+        """With the lock, stopping: the mailbox and, behind it, what waited for room."""
+        overflow, self._overflow = self._overflow, None
+        if not overflow:
+            return mailbox
+        if mailbox is None:
+            return overflow
+        mailbox.extend(overflow)
+        return mailbox
+
     def queued(self) -> int:
         mailbox = self._mailbox
-        return len(mailbox) if mailbox else 0
+        overflow = self._overflow
+        return (len(mailbox) if mailbox else 0) + (len(overflow) if overflow else 0)
+
+    def has_room(self) -> bool:
+        """No message waits for room, and the mailbox has some (`actorgen.runtime.room`)."""
+        return self._overflow is None and (
+            self._capacity is None or self.queued() < self._capacity
+        )
 
 
 class TimedProcessCore(ProcessCore):
@@ -873,8 +966,8 @@ class TimedProcessCore(ProcessCore):
         self._post(Stamped(message, time.perf_counter_ns()))
 
     def ask(self, message: object) -> Future[Any]:
-        future: Future[Any] = Future(self)
-        self._post(Stamped((message, future), time.perf_counter_ns()))
+        future: Future[Any] = Future(self, message)
+        self._post(Stamped(future, time.perf_counter_ns()))
         return future
 
     def take(self) -> Taken | None:

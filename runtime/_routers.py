@@ -113,8 +113,8 @@ class WorkStealing(Router):
 
     def ask(self, message: object) -> Future[Any]:
         cluster = self.cluster
-        future: Future[Any] = Future(cluster)  # any member may steal it
-        cluster.send((message, future), cluster.next_seat(), stealable=True)
+        future: Future[Any] = Future(cluster, message)  # any member may steal it
+        cluster.send(future, cluster.next_seat(), stealable=True)
         return future
 
     def place(self, message: object) -> Seat | None:

@@ -41,11 +41,16 @@ from typing import TYPE_CHECKING, Any
 
 from ._core import DRAIN_TIMEOUT, RuntimeCore
 from ._current import entered, running
-from ._errors import RuntimeStopped
+from ._errors import RuntimeStopped, UsageError
 from ._failures import ErrorHandler, describe, log
+from ._locks import locked
 from ._worker import Worker
 
 if TYPE_CHECKING:
+    from asyncio import AbstractEventLoop
+
+    from ._cluster import ClusterCore
+    from ._loops import LoopQueue, LoopThread
     from ._process import ProcessCore
 
 __all__ = ["IDLE_TICK", "SATURATED", "TICK", "Runtime"]
@@ -119,6 +124,11 @@ class Runtime(RuntimeCore):
         self._retired = Worker(self.runq)  # the counts of threads that ended
         self._blocked: dict[threading.Condition, int] = {}  # where senders wait for room
         self._backups = 0  # backup threads started, ever
+        # Async processes (docs/asyncio.md): the queue of each event loop they run on, and
+        # the runtime's own loop thread, started for the first one spawned off any loop.
+        self._loop_queues: dict[AbstractEventLoop, LoopQueue] = {}
+        self._loop_thread: LoopThread | None = None
+        self._ended_loops: list[Worker] = []  # the counts of loops whose processes moved
         self._started = 0  # pool threads started, ever: numbers their names
         with self._lock:
             for _ in range(target):
@@ -156,13 +166,111 @@ class Runtime(RuntimeCore):
         """`process` stopped for good; `idle`: it was not scheduled, so no run follows."""
         super().process_stopped(process, idle)
         if idle and process.queue is not self.runq:
-            process.queue.put(None)  # its own thread has nothing left to run
+            process.queue.put(None)  # its own thread has nothing left to run (a loop ignores it)
+
+    # -- event loops (async processes, see `_loops`) -----------------------------------------
+
+    def loop_queue(self, process: ProcessCore, cls: type) -> LoopQueue:
+        """The queue of the loop running in this thread, or of the runtime's own loop."""
+        from asyncio import _get_running_loop
+
+        from ._loops import LoopQueue
+
+        if process.options.dedicated_thread:
+            raise UsageError(
+                f"cannot spawn {process.name}: {cls.__name__} has 'async def' messages, which "
+                "run on an event loop, so it cannot have a dedicated thread"
+            )
+        loop = _get_running_loop()
+        with self._lock:
+            if self.closing:
+                raise RuntimeStopped(process.name)
+            self.loops_in_use = True
+            if loop is None:
+                return self._own_loop()
+            queue = self._loop_queues.get(loop)
+            if queue is None:
+                queue = LoopQueue(self, loop, threading.get_ident(), owned=False)
+                self._loop_queues[loop] = queue
+            return queue
+
+    def _own_loop(self) -> LoopQueue:
+        """The runtime's own loop thread's queue, started on first use (with the lock)."""
+        from ._loops import LoopThread
+
+        if self._loop_thread is None:
+            self._loop_thread = LoopThread(self, f"{self.name}-loop")
+            assert self._loop_thread.queue is not None
+            self._loop_queues[self._loop_thread.loop] = self._loop_thread.queue
+        assert self._loop_thread.queue is not None
+        return self._loop_thread.queue
+
+    def move_loop(self, queue: LoopQueue) -> None:
+        """`queue`'s loop ended, or stopped running: its processes go to the runtime's own
+        loop (or, once the runtime stops, their work is failed)."""
+        with self._lock:
+            if queue.moved is None and not queue.owned and not self.stopping:
+                queue.moved = self._own_loop()
+                self._loop_queues.pop(queue.loop, None)
+                self._ended_loops.append(queue.worker)
+            moved = queue.moved
+        for process in queue.take_items():
+            if moved is None:
+                process.abandon()
+            else:
+                process.queue = moved
+                moved.put(process)
+
+    def _hosting_queue(self) -> LoopQueue | None:
+        """The queue of the event loop running in this thread, if processes live on it."""
+        if not self.loops_in_use:
+            return None
+        from asyncio import _get_running_loop
+
+        loop = _get_running_loop()
+        return None if loop is None else self._loop_queues.get(loop)
+
+    def sender_cannot_block(self) -> bool:
+        return self._hosting_queue() is not None
+
+    def _on_hosting_loop(self, target: object) -> bool:
+        """Whether `target` (a process or cluster) runs only on this thread's loop."""
+        queue = self._hosting_queue()
+        if queue is None:
+            return False
+        cores = getattr(target, "members", None)
+        if cores is None:
+            return getattr(target, "queue", None) is queue
+        return bool(cores) and all(core.queue is queue for core in cores)
+
+    def blocking_wait(self, target: object) -> None:
+        if self._on_hosting_loop(target):
+            raise UsageError(
+                f"waiting for {getattr(target, 'name', target)} on the thread of the event "
+                "loop its handlers run on would block them: `await` the future instead "
+                "(or wait in another thread: `await asyncio.to_thread(future.result)`)"
+            )
+
+    def wait_for(
+        self, condition: threading.Condition, predicate: Callable[[], bool], timeout: float | None
+    ) -> bool:
+        target: ClusterCore | None = getattr(predicate, "__self__", None)
+        if target is not None and self._on_hosting_loop(target):
+            raise UsageError(
+                f"join() of cluster {target.name} on the thread of the event loop its "
+                "members run on would block them: await the asks instead, or join in "
+                "another thread (`await asyncio.to_thread(cluster.join)`)"
+            )
+        return condition.wait_for(predicate, timeout)
 
     def wait_for_room(
         self, room: threading.Condition, roomy: Callable[[], bool], timeout: float | None
     ) -> bool:
         """A sender waits on a full queue (holding `room`'s lock) until `roomy()`, the
-        timeout, or shutdown, which wakes every blocked sender at once."""
+        timeout, or shutdown, which wakes every blocked sender at once.
+
+        (Not on the thread of an event loop that runs async processes: there the queues
+        park the message instead, see `sender_cannot_block`.)"""
         with self._lock:
             self._blocked[room] = self._blocked.get(room, 0) + 1
         try:
@@ -205,6 +313,9 @@ class Runtime(RuntimeCore):
                     return
                 if process.__class__ is partial:  # a step a sender could not finish
                     self.finish(process)
+                    continue
+                if process.queue is not queue:  # an async process an interrupted send left
+                    process.queue.put(process)  # (see `_loops`): on to its loop
                     continue
                 if self.stopping:
                     process.abandon()
@@ -314,6 +425,11 @@ class Runtime(RuntimeCore):
         with self._lock:
             workers = [*self._pool, *self._dedicated]
             blocked = list(self._blocked)
+            loops = list(self._loop_queues.values())
+            own = self._loop_thread
+        stopped = all([queue.stop(deadline) for queue in loops])  # cancel the running turns
+        if own is not None:
+            stopped = own.stop(deadline) and stopped
         self._halt.set()
         for room in blocked:
             with room:
@@ -327,10 +443,78 @@ class Runtime(RuntimeCore):
         for thread in threads:
             if thread is not me:
                 thread.join(_left(deadline))
-        return not any(thread.is_alive() for thread in threads if thread is not me)
+        alive = any(thread.is_alive() for thread in threads if thread is not me)
+        return not alive and stopped
 
     def _workers(self) -> list[Worker]:
-        return [*self._pool, *self._dedicated, self._retired]
+        loops = [queue.worker for queue in self._loop_queues.values()]
+        return [*self._pool, *self._dedicated, self._retired, *loops, *self._ended_loops]
+
+    def counts(self) -> dict[str, int]:
+        """As `RuntimeCore.counts`, with the busy time of the turns in progress on event
+        loops (a turn settles it at each step, as a pool thread's run does at its end)."""
+        counts = super().counts()
+        if self.loops_in_use:
+            now = time.perf_counter_ns()
+            loops = locked(self._lock, lambda: list(self._loop_queues.values()))
+            counts["busy_ns"] += sum(queue.busy_now(now) for queue in loops)
+        return counts
+
+    def running_handlers(self) -> list[ProcessCore]:
+        """The processes whose handler a thread of ours, or a turn on a loop, runs now."""
+        found = super().running_handlers()
+        loops = locked(self._lock, lambda: list(self._loop_queues.values()))
+        for queue in loops:
+            found.extend(queue.running())
+        return found
+
+    # -- ending from asyncio ------------------------------------------------------------------
+
+    def shutdown(self, drain: bool = True, timeout: float | None = None) -> bool:
+        """As `RuntimeCore.shutdown`. With async processes: a drain on the thread of an event
+        loop whose processes have work raises `UsageError` (it would block them; use
+        ``async with runtime:`` or `shutdown_async`), and processes on a loop that no
+        longer runs move to the runtime's own loop first, so that their work is drained."""
+        if self.loops_in_use and not self.closed:
+            if drain and not self.stopping:
+                queue = self._hosting_queue()
+                if queue is not None and (queue.turns or queue.items):
+                    raise UsageError(
+                        f"shutdown(drain=True) of runtime {self.name} on the thread of an event "
+                        "loop whose processes have work would block them: use `async with "
+                        "runtime:` or `await runtime.shutdown_async()`"
+                    )
+            with self._lock:
+                idle = [q for q in self._loop_queues.values() if not q.owned]
+            for queue in idle:
+                if queue.loop.is_closed() or not queue.loop.is_running():
+                    self.move_loop(queue)
+        return super().shutdown(drain, timeout)
+
+    async def shutdown_async(self, drain: bool = True, timeout: float | None = None) -> bool:
+        """`shutdown` from asyncio code: it runs in a thread, so that the handlers on this
+        loop go on while a drain waits for them."""
+        import asyncio
+
+        return await asyncio.to_thread(self.shutdown, drain, timeout)
+
+    async def __aenter__(self) -> Runtime:
+        return self.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: object,
+    ) -> None:
+        """Leave ``async with runtime:`` as ``with`` does (a drain, or a stop within `GRACE`
+        after an exception), without blocking the event loop."""
+        import asyncio
+
+        if self._token is not None:
+            entered.reset(self._token)
+            self._token = None
+        await asyncio.to_thread(self._end, exc_type is not None)
 
     def _pool_counts(self) -> dict[str, int]:
         return {

@@ -42,6 +42,7 @@ of each kind); a runtime that started Ray stops it, and its actors with it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import os
@@ -53,6 +54,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future as ConcurrentFuture
 from functools import partial
 from queue import SimpleQueue
+from types import CoroutineType
 from typing import Any
 
 import ray
@@ -112,7 +114,10 @@ class Host:
     def run(self, blob: bytes) -> bytes:
         """Handle the pickled messages in order; their outcomes, pickled: (kind, value, ns)
         each; a handler failure that stopped the instance ends the list early."""
-        messages = pickle.loads(blob)
+        try:
+            messages = pickle.loads(blob)
+        except Exception as unreadable:  # a class of an argument the worker cannot import
+            return pickle.dumps(f"{type(unreadable).__name__}: {unreadable}")
         dispatch = self.dispatch
         assert dispatch is not None, "a batch for an actor without an instance"
         outcomes: list[tuple[int, Any, int]] = []
@@ -121,6 +126,8 @@ class Host:
             started = clock()
             try:
                 reply = dispatch(self.instance, message)
+                if reply.__class__ is CoroutineType:  # an `async def` message: run it here
+                    reply = self._loop().run_until_complete(reply)
             except BaseException as raised:
                 ns = clock() - started
                 error = _Raised(raised)
@@ -142,6 +149,13 @@ class Host:
             return pickle.dumps(outcomes, protocol=5)
         except Exception:
             return _dumps_outcomes(messages, outcomes)
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        """The actor's own event loop, for `async def` handlers: one at a time, in order."""
+        loop = getattr(self, "loop", None)
+        if loop is None:
+            loop = self.loop = asyncio.new_event_loop()
+        return loop
 
     def reset(self) -> None:
         """Drop the instance: the actor waits for the next spawn."""
@@ -553,6 +567,16 @@ class RayRuntime(RuntimeCore):
             except BaseException as error:  # the call itself failed: nothing ran
                 for taken in batch:
                     process.settle(taken, None, error, 0, keep_mark=True, supervised=False)
+                self._worker.add(len(batch), len(batch), 0)
+                return
+            if isinstance(outcomes, str):  # the worker could not unpickle the batch
+                unreadable = UsageError(
+                    f"the Ray worker of {process.name} cannot read its messages ({outcomes}): "
+                    "what they carry must be importable there too; see runtime_env in "
+                    "docs/ray.md"
+                )
+                for taken in batch:
+                    process.settle(taken, None, unreadable, 0, keep_mark=True, supervised=False)
                 self._worker.add(len(batch), len(batch), 0)
                 return
             self._settle(process, batch, placement, outcomes)

@@ -54,11 +54,24 @@ BAD_INPUTS = {
         "def broken(:\n    async_class\n",
         "1:12: error: syntax error: invalid syntax",
     ),
-    "async message": (
-        HEADER + "@async_class\nclass W:\n    async def foo(self) -> None: ...\n",
-        "6:5: error: message W.foo is 'async def'",
+    "async generator message": (
+        HEADER + "@async_class\nclass W:\n    async def foo(self) -> None:\n        yield\n",
+        "6:5: error: message W.foo is an async generator ('async def' with 'yield')",
     ),
-    "decorated function": (
+    "asynccontextmanager message": (
+        HEADER
+        + "import contextlib\n@async_class\nclass W:\n"
+        + "    @contextlib.asynccontextmanager\n    async def foo(self) -> None:\n        yield\n",
+        "7:5: error: message W.foo is an @asynccontextmanager method",
+    ),
+    "async class with a dedicated thread": (
+        HEADER
+        + "@async_class(dedicated_thread=True)\nclass W:\n"
+        + "    async def foo(self) -> None: ...\n",
+        "4:14: error: async class 'W' has 'async def' messages (foo), which run on an event "
+        "loop, so it cannot have dedicated_thread=True",
+    ),
+        "decorated function": (
         HEADER + "@async_class\ndef make() -> None: ...\n",
         "4:1: error: @async_class applies to classes, not to function 'make'",
     ),
@@ -144,7 +157,7 @@ def test_bad_input_gets_a_located_diagnostic_and_no_output(case: str, tmp_path: 
 
 
 def test_all_diagnostics_are_reported_and_good_files_are_still_generated(tmp_path: Path) -> None:
-    write(tmp_path / "a.py", BAD_INPUTS["async message"][0])
+    write(tmp_path / "a.py", BAD_INPUTS["async generator message"][0])
     write(tmp_path / "b.py", BAD_INPUTS["reserved name join"][0])
     write(tmp_path / "good.py", GOOD)
     run = run_cli(tmp_path)
@@ -418,7 +431,7 @@ def test_several_errors_in_one_file_are_all_reported(tmp_path: Path) -> None:
     write(
         tmp_path / "mod.py",
         HEADER
-        + "@async_class\nclass W:\n    async def foo(self) -> None: ...\n"
+        + "@async_class\nclass W:\n    async def foo(self) -> None:\n        yield\n"
         + "    def spawn(self) -> None: ...\n    def bar(self, x: Nope) -> None: ...\n",
     )
     assert len(errors(run_cli(tmp_path))) == 3
@@ -554,7 +567,7 @@ def test_an_output_whose_source_lost_its_async_classes_is_removed(tmp_path: Path
 def test_an_output_is_kept_while_its_source_has_errors(tmp_path: Path) -> None:
     source = write(tmp_path / "mod.py", GOOD)
     run_cli(tmp_path)
-    source.write_text(GOOD + "    async def bad(self) -> None: ...\n")
+    source.write_text(GOOD + "    async def bad(self) -> None:\n        yield\n")
     assert run_cli(tmp_path).code == 1
     assert (tmp_path / "mod_actors.py").exists()
 

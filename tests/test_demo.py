@@ -75,7 +75,8 @@ def test_the_demo_draws_its_live_view_on_a_terminal() -> None:
 
 def test_ctrl_c_stops_the_demo_within_a_second_without_a_traceback() -> None:
     child = subprocess.Popen(
-        [sys.executable, "-m", "examples.demo", "--blobs", "2000"],
+        # -X faulthandler: a SIGABRT (sent below if it hangs) prints every thread's stack.
+        [sys.executable, "-X", "faulthandler", "-m", "examples.demo", "--blobs", "2000"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -89,7 +90,12 @@ def test_ctrl_c_stops_the_demo_within_a_second_without_a_traceback() -> None:
         time.sleep(0.3)
         interrupted = time.monotonic()
         child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=10)
+        try:
+            _, err = child.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGABRT)
+            _, err = child.communicate(timeout=10)
+            pytest.fail(f"the demo still ran 10 s after Ctrl-C; its threads:\n{err}")
         took = time.monotonic() - interrupted
     finally:
         if child.poll() is None:

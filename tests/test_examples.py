@@ -53,6 +53,13 @@ def test_the_shop_example_finds_its_ordering_bug_on_some_seeds() -> None:
     assert "sold on seeds [1, 2, 3, 4, 6, 8]; no apple yet on seeds [0, 5, 7, 9]" in done.stdout
 
 
+def test_the_crawler_example_fetches_every_page_once() -> None:
+    done = run_python("-m", "examples.crawler", timeout=120)
+    assert "crawled 200 pages (200 ok)" in done.stdout
+    assert "the fetchers fetched 200 pages in all" in done.stdout
+    assert all(f"fetcher-{n}:" in done.stdout for n in range(1, 9)), done.stdout
+
+
 # The tests of docs/testing.md, as written there.
 
 
@@ -85,3 +92,7 @@ def test_the_buggy_sale_fails_on_some_seeds_and_the_same_seeds_every_time() -> N
     outcomes = [sold(seed) for seed in range(10)]
     assert True in outcomes and False in outcomes
     assert [sold(seed) for seed in range(10)] == outcomes
+
+
+def test_the_asyncio_benchmark_runs_quickly() -> None:
+    run_python("bench/asyncio_cluster.py", "--quick", "--repeats", "1", timeout=120)

@@ -118,6 +118,7 @@ class MethodSpec:
     omit_defaults: bool  # calls leave out the parameters that have defaults
     extra_args: int  # how many values a call passes to *args / **kwargs
     route: str | None = None  # the arguments of its ``@route(...)``: ``"broadcast"``...
+    is_async: bool = False  # ``async def``: the runtime awaits it on an event loop
 
     @property
     def broadcast(self) -> bool:
@@ -168,7 +169,10 @@ def methods(draw: st.DrawFn, name: str, generic: bool) -> MethodSpec:
     keys = [p.name for p in drawn if "*" not in p.kind and p.type.hashable]
     routes = ['"balanced"', '"round_robin"', '"broadcast"', *(f"key={k!r}" for k in keys)]
     route = None if name == "__init__" else draw(st.none() | st.sampled_from(routes))
-    return MethodSpec(name, drawn, reply, draw(st.booleans()), draw(st.integers(0, 2)), route)
+    is_async = name != "__init__" and draw(st.booleans())
+    return MethodSpec(
+        name, drawn, reply, draw(st.booleans()), draw(st.integers(0, 2)), route, is_async
+    )
 
 
 @st.composite
@@ -218,8 +222,9 @@ def _method_source(method: MethodSpec) -> str:
         returns = f" -> {method.reply.text}"
         body = f"\n    return SAMPLES[{REPLIES.index(method.reply)}]  # type: ignore[no-any-return]"
     arguments = ", ".join(f"{p.name!r}: {p.name}" for p in method.params)
+    define = "async def" if method.is_async else "def"
     return (
-        f"{decorator}def {method.name}({', '.join(parts)}){returns}:\n"
+        f"{decorator}{define} {method.name}({', '.join(parts)}){returns}:\n"
         f"    RECORDED.append(({method.name!r}, {{{arguments}}})){body}\n"
     )
 

@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 from helpers import REPO
 
 
@@ -73,7 +74,9 @@ PRELUDE = textwrap.dedent(
 
 def start(script: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     child = subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + textwrap.dedent(script)],
+        # -X faulthandler: the SIGABRT `finish` sends to a child that hangs prints the
+        # stack of every thread.
+        [sys.executable, "-X", "faulthandler", "-c", PRELUDE + textwrap.dedent(script)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -88,10 +91,18 @@ def start(script: str, env: dict[str, str] | None = None) -> subprocess.Popen[st
     raise AssertionError(f"the script never got ready: {child.stderr.read() if child.stderr else ''}")
 
 
-def finish(child: subprocess.Popen[str], timeout: float = 60) -> tuple[float, str, str]:
-    """Wait for the child to exit: how long it took, and the rest of what it printed."""
+def finish(
+    child: subprocess.Popen[str], timeout: float = UNDRAINED * QUEUED_WORK
+) -> tuple[float, str, str]:
+    """Wait for the child to exit: how long it took, and the rest of what it printed. A
+    child still running after `timeout` seconds fails the test with its threads' stacks."""
     began = time.monotonic()
-    out, err = child.communicate(timeout=timeout)
+    try:
+        out, err = child.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGABRT)
+        _, err = child.communicate(timeout=60)
+        pytest.fail(f"the child still ran {timeout:.1f} s after the signal; its threads:\n{err}")
     return time.monotonic() - began, out, err
 
 

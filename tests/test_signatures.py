@@ -171,7 +171,7 @@ def test_a_signature_that_cannot_be_generated_gets_a_located_diagnostic(case: st
 
 def test_all_problems_of_a_class_are_reported_at_once() -> None:
     found = diagnostics(
-        HEADER + "@async_class\nclass W:\n    async def foo(self) -> None: ...\n"
+        HEADER + "@async_class\nclass W:\n    async def foo(self) -> None:  yield\n"
         "    def spawn(self) -> None: ...\n    def bar(self, x: Nope) -> None: ...\n"
     )
     assert [line.split(": error: ")[0] for line in found] == [

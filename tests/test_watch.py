@@ -35,7 +35,7 @@ GOOD = textwrap.dedent(
     """
 )
 MORE = GOOD + "\n    def bar(self, b: int) -> int:\n        return b\n"
-BROKEN = GOOD + "\n    async def bad(self) -> None: ...\n"
+BROKEN = GOOD + "\n    async def bad(self) -> None:\n        yield\n"
 PATIENCE = 30.0  # seconds; only a broken watcher waits this long
 
 
@@ -124,7 +124,9 @@ def test_watch_reports_errors_and_goes_on(
     source.write_text(GOOD)
     run = watching(tmp_path)
     source.write_text(BROKEN)
-    wait_for(lambda: "message Worker.bad is 'async def'" in run.err.getvalue(), "a diagnostic")
+    wait_for(
+        lambda: "message Worker.bad is an async generator" in run.err.getvalue(), "a diagnostic"
+    )
     (tmp_path / "pyproject.toml").write_text("[tool.actorgen\n")
     wait_for(lambda: "cannot read" in run.err.getvalue(), "the configuration error")
     (tmp_path / "pyproject.toml").write_text('[tool.actorgen]\nsuffix = "_gen"\n')

@@ -53,7 +53,7 @@ def _cancel_when_awaited(
 
     async def main() -> None:
         task = asyncio.ensure_future(make())
-        while not asks or not asks[-1]._callbacks:  # white-box: it is being awaited
+        while not asks or asks[-1]._aio is None:  # white-box: it is being awaited
             await asyncio.sleep(0)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -75,7 +75,7 @@ def test_cancelling_the_awaiting_task_withdraws_a_queued_ask(
 
     asyncio.run(_cancel_when_awaited(ask, asks)())
     assert asks[0].cancelled()
-    assert not asks[0]._callbacks  # white-box: the awaiting side removed its callback
+    assert asks[0]._aio is None and not asks[0]._callbacks  # white-box: the waiter is gone
     gate.set()
     assert recorder.note_and_reply("next").result(PATIENCE) == 1
     assert journal.log("r") == ["hold", "next"]  # the withdrawn ask never ran

@@ -20,9 +20,7 @@ import signal
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -33,40 +31,7 @@ from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers_actors import WorkerProcess
 from conftest import PATIENCE
-
-RUNTIME_FILES = str(Path(actorgen.runtime.__file__).parent)
-
-
-class Interrupt:
-    """A trace function that raises `error` at the `at`-th line of runtime code this
-    thread executes (counting only, with `at=0`). Raising from a trace function also
-    ends the tracing, so each case is interrupted exactly once."""
-
-    def __init__(self, at: int, error: type[BaseException] = KeyboardInterrupt) -> None:
-        self.at = at
-        self.error = error
-        self.lines = 0
-        self.fired = False
-
-    def __call__(self, frame: FrameType, event: str, arg: Any) -> Any:
-        if not frame.f_code.co_filename.startswith(RUNTIME_FILES):
-            return None
-        if event == "line":
-            self.lines += 1
-            if self.lines == self.at:
-                self.fired = True
-                raise self.error("injected")
-        return self
-
-
-@contextmanager
-def traced(interrupt: Interrupt) -> Iterator[None]:
-    sys.settrace(interrupt)
-    try:
-        yield
-    finally:
-        sys.settrace(None)
-
+from interrupts import RUNTIME_FILES, Interrupt, traced
 
 # A sender's target: spawned inside the case's runtime, warmed up so that the send under
 # test finds it in its usual state (idle; for clusters, members parked).
@@ -337,3 +302,116 @@ def test_signals_raising_inside_sends_every_fraction_of_a_millisecond_break_noth
 
 
 SIGNALLED_SENDS = 20_000
+
+
+def observe(runtime: Runtime, target: Any) -> None:
+    """What a program's status loop calls between sends (the demo's does, on the main
+    thread, where a Ctrl-C lands)."""
+    if isinstance(target, RecorderCluster):
+        actorgen.runtime.cluster_stats(target)
+    else:
+        actorgen.runtime.process_stats(target)
+    actorgen.runtime.runtime_stats(runtime)
+
+
+def interrupted_stats_case(target_of: Target, at: int) -> None:
+    journal = Journal()
+    failures: list[Failure] = []
+    runtime = Runtime(threads=2, on_error=failures.append, latency_histograms=True)
+    with runtime:
+        target = target_of(journal)
+        send(target, "ask and wait", "warm-up")
+        interrupt = Interrupt(at)
+        with pytest.raises(KeyboardInterrupt), traced(interrupt):
+            observe(runtime, target)
+        for i in range(3):  # handlers still run: no lock was left held
+            reply = target.note_and_reply(f"after-{i}")
+            assert isinstance(reply.result(timeout=PATIENCE), int), f"line {at}"
+        observe(runtime, target)
+        assert runtime.shutdown(drain=True, timeout=PATIENCE), f"line {at}: {runtime!r}"
+    assert not failures, f"line {at}: {failures}"
+
+
+@pytest.mark.parametrize("target_of", [direct, balanced, bounded], ids=lambda t: t.__name__)
+def test_a_KeyboardInterrupt_at_any_line_of_the_stats_calls_leaves_the_runtime_whole(
+    target_of: Target,
+) -> None:
+    journal = Journal()
+    with Runtime(threads=2, latency_histograms=True) as runtime:
+        target = target_of(journal)
+        send(target, "ask and wait", "warm-up")
+        counter = Interrupt(at=0)
+        with traced(counter):
+            observe(runtime, target)
+    assert counter.lines > 10, "the trace function saw no runtime code"
+    for at in range(1, counter.lines + 1):
+        interrupted_stats_case(target_of, at)
+
+
+# What else a program calls on the main thread while work flows, where a Ctrl-C lands:
+# each takes a cluster of three busy members, and a spare process spawned beforehand.
+def join(cluster: Any, spare: Any, journal: Journal) -> None:
+    cluster.join(timeout=PATIENCE)
+
+
+def spawn(cluster: Any, spare: Any, journal: Journal) -> None:
+    RecorderProcess.spawn("spawned", journal)
+
+
+def add(cluster: Any, spare: Any, journal: Journal) -> None:
+    actorgen.runtime.add_member(cluster, spare)
+
+
+def remove(cluster: Any, spare: Any, journal: Journal) -> None:
+    actorgen.runtime.remove_member(cluster, cluster.members[0])
+
+
+def stop(cluster: Any, spare: Any, journal: Journal) -> None:
+    actorgen.runtime.stop_process(cluster.members[0])
+
+
+def form(cluster: Any, spare: Any, journal: Journal) -> None:
+    RecorderCluster([spare], strategy="round_robin")
+
+
+CONTROLS = [join, spawn, add, remove, stop, form]
+
+
+def interrupted_control_case(control: Callable[..., None], at: int) -> int:
+    """Interrupt `control` at its `at`-th line of runtime code (with `at=0`, count them);
+    return the lines counted."""
+    journal = Journal()
+    failures: list[Failure] = []
+    runtime = Runtime(threads=2, on_error=failures.append)
+    with runtime:
+        cluster = RecorderCluster([RecorderProcess.spawn(f"m{i}", journal) for i in range(3)])
+        spare = RecorderProcess.spawn("spare", journal)
+        for i in range(30):  # queued work while the control runs
+            cluster.note(f"queued-{i}")
+        interrupt = Interrupt(at)
+        try:
+            with traced(interrupt):
+                control(cluster, spare, journal)
+        except KeyboardInterrupt:
+            assert interrupt.fired, f"{control.__name__}, line {at}: raised by itself"
+        assert interrupt.fired == bool(at), f"{control.__name__}: line {at} never ran"
+        for i in range(3):  # the runtime still answers, through the cluster and directly
+            assert isinstance(cluster.note_and_reply(f"after-{i}").result(PATIENCE), int)
+            assert isinstance(spare.note_and_reply(f"spare-{i}").result(PATIENCE), int)
+        drained = runtime.shutdown(drain=True, timeout=PATIENCE)
+    where = f"{control.__name__}, line {at}"
+    assert drained, f"{where}: shutdown(drain=True) did not drain: {runtime!r}"
+    items = journal.items()
+    assert all(items.count(f"queued-{i}") == 1 for i in range(30)), f"{where}: work lost"
+    assert not failures, f"{where}: {failures}"
+    return interrupt.lines
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=lambda c: c.__name__)
+def test_a_KeyboardInterrupt_at_any_line_of_join_spawn_and_membership_calls_leaves_the_runtime_whole(
+    control: Callable[..., None],
+) -> None:
+    lines = interrupted_control_case(control, 0)
+    assert lines > 3, "the trace function saw no runtime code"
+    for at in range(1, lines + 1):
+        interrupted_control_case(control, at)

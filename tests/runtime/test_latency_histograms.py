@@ -4,6 +4,7 @@ names the message a process is handling."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -17,9 +18,10 @@ from actorgen.runtime import (
 )
 from actorgen.runtime._latency import BOUNDS_NS, BUCKETS, bucket_of
 from actorgen.runtime.testing import DeterministicRuntime
+from app.coroutines_actors import PagerCluster, PagerProcess
 from app.workers import Boom
 from app.workers_actors import WorkerCallMessage, WorkerCluster, WorkerProcess
-from conftest import in_process
+from conftest import in_process, only_on
 
 
 @pytest.fixture
@@ -160,3 +162,26 @@ def test_a_histogram_reads_quantiles_mean_and_cumulative_counts() -> None:
         h.quantile(0)
     empty = Histogram(bounds, (0,) * (BUCKETS + 1), 0, 0.0)
     assert (empty.mean, empty.quantile(0.99)) == (0.0, 0.0)
+
+
+@only_on("threads", why="async processes run on the thread-pool runtime only")
+def test_async_processes_are_timed_and_name_what_they_handle(timed: Runtime) -> None:
+    cluster = PagerCluster.spawn(2, "p")
+    assert all(cluster.fetch(i, 0.002).result() for i in range(6))
+    pager = PagerProcess.spawn("alone")
+    for i in range(3):
+        pager.visit(i)
+    pager.fetch("last").result()
+    stats = cluster_stats(cluster)
+    assert stats.wait is not None and stats.handler is not None
+    assert stats.handler.count == stats.wait.count == 6
+    assert stats.handler.quantile(1.0) >= 0.002  # each awaited 2 ms inside its handler
+    wait, handler = runtime_stats(timed).class_latency("Pager")
+    assert (wait.count, handler.count) == (10, 10)
+
+    async def handling() -> object:
+        await asyncio.sleep(0)
+        return process_stats(pager).handling
+
+    assert type(pager.relay(handling).result()).__name__ == "PagerRelayMessage"
+    assert process_stats(pager).handling is None  # between messages

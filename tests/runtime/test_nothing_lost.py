@@ -43,7 +43,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import pytest
 from actorgen.runtime import (
@@ -62,6 +62,13 @@ from actorgen.runtime import (
     stop_process,
 )
 from actorgen.runtime.testing import DeterministicRuntime
+from app.async_ledger_actors import (
+    AsyncLedgerCluster,
+    AsyncLedgerEchoMessage,
+    AsyncLedgerNoteMessage,
+    AsyncLedgerProcess,
+    AsyncLedgerRestMessage,
+)
 from app.journal import Journal
 from app.ledger import LedgerError
 from app.ledger_actors import (
@@ -168,6 +175,17 @@ class NothingLost(RuleBasedStateMachine):
     (swarm testing), and the interesting cases need sends and membership changes together.
     """
 
+    # The ledger's generated facades and messages (a subclass runs async ledgers).
+    process_class: Any = LedgerProcess
+    cluster_class: Any = LedgerCluster
+    message_classes: tuple[type, ...] = (
+        LedgerNoteMessage,
+        LedgerEchoMessage,
+        LedgerRestMessage,
+        LedgerHoldMessage,
+    )
+    dedicated_threads = True  # some processes get a thread of their own
+
     def __init__(self) -> None:
         super().__init__()
         self.failures: list[Failure] = []
@@ -213,8 +231,9 @@ class NothingLost(RuleBasedStateMachine):
         self._spawn(f"p{len(self.procs)}", supervision, dedicated)
 
     def _spawn(self, name: str, supervision: Supervision, dedicated: bool = False) -> Proc:
+        dedicated = dedicated and self.dedicated_threads
         with spawn_options(supervision=supervision, dedicated_thread=dedicated):
-            handle = LedgerProcess.spawn(name, self.journal)
+            handle = self.process_class.spawn(name, self.journal)
         proc = Proc(handle, name, supervision, process_stats(handle).name)
         self.procs.append(proc)
         return proc
@@ -223,7 +242,7 @@ class NothingLost(RuleBasedStateMachine):
     def form_cluster(self, strategy: Strategy, picks: list[int]) -> None:
         members = list({id(p): p for p in (self._proc(i) for i in picks)}.values())
         try:
-            handle = LedgerCluster([m.handle for m in members], strategy=strategy)
+            handle = self.cluster_class([m.handle for m in members], strategy=strategy)
         except ProcessStopped:
             # Only when a member has stopped, by stop_process() or by supervision.
             assert any(process_stats(m.handle).stopped for m in members)
@@ -416,7 +435,7 @@ class NothingLost(RuleBasedStateMachine):
             kind, id, _ = trace(entry.item)
             entries[id].append((entry.who, kind))
         reports: dict[int, list[Failure]] = defaultdict(list)
-        messages = (LedgerNoteMessage, LedgerEchoMessage, LedgerRestMessage, LedgerHoldMessage)
+        messages = self.message_classes
         for failure in self.failures:
             if isinstance(failure.message, messages):
                 reports[failure.message.id].append(failure)
@@ -610,6 +629,29 @@ def test_nothing_is_lost_either_when_threads_switch_every_few_bytecodes() -> Non
                 phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
             ),
         )
+
+
+class NothingLostOnEventLoops(NothingLost):
+    """The same machine with async processes (`AsyncLedger`): handlers that await, on the
+    runtime's own event loop, sent to from this thread, while clusters change under them."""
+
+    process_class = AsyncLedgerProcess
+    cluster_class = AsyncLedgerCluster
+    message_classes = (AsyncLedgerNoteMessage, AsyncLedgerEchoMessage, AsyncLedgerRestMessage)
+    dedicated_threads = False  # an async process runs on its loop, never on a thread of its own
+
+
+@pytest.mark.timeout(MACHINE_TIMEOUT, method="thread")
+def test_every_message_to_async_processes_is_handled_or_reported_exactly_once() -> None:
+    run_state_machine_as_test(
+        NothingLostOnEventLoops,
+        settings=settings(
+            max_examples=examples(50),
+            stateful_step_count=40,
+            deadline=None,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        ),
+    )
 
 
 class NothingLostDeterministically(NothingLost):

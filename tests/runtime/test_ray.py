@@ -307,3 +307,40 @@ def test_shutdown_without_drain_fails_what_waits_and_a_stuck_batch(
         assert not own.shutdown(drain=False, timeout=0.5)
     for future in [stuck, *queued]:  # none left waiting: the stuck one too
         assert isinstance(future.exception(0), RuntimeStopped)
+
+
+def test_async_def_messages_run_in_the_actor_one_at_a_time_in_order(runtime: Runtime) -> None:
+    from app.coroutines import Oops
+    from app.coroutines_actors import PagerCluster, PagerProcess
+
+    pager = PagerProcess.spawn("p")
+    for item in range(20):
+        pager.visit(item, 0.001)
+    assert pager.fetch("x").result(PATIENCE) == "p"
+    assert pager.seen().result(PATIENCE) == [*range(20), "x"]
+    with pytest.raises(Oops, match=r"^no$"):
+        pager.explode("no").result(PATIENCE)
+    cluster = PagerCluster.spawn(2, "c")
+    replies = [cluster.fetch(i) for i in range(10)]
+    assert {reply.result(PATIENCE) for reply in replies} <= {"c"}
+    seen = [member.seen().result(PATIENCE) for member in cluster.members]
+    assert sorted(item for items in seen for item in items) == list(range(10))
+
+
+def test_an_argument_whose_class_the_workers_cannot_import_says_so(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    (tmp_path / "also_only_here.py").write_text(
+        "class Call:\n    def __call__(self):\n        return 1\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import also_only_here
+
+        worker = WorkerProcess.spawn("w")
+        with pytest.raises(UsageError, match=r"cannot read its messages.*runtime_env"):
+            worker.call(also_only_here.Call()).result(PATIENCE)
+        assert worker.bar(3).result(PATIENCE) == 3  # the process goes on
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("also_only_here", None)

@@ -16,8 +16,15 @@ from actorgen.runtime import async_class
 
 from .journal import Journal
 
-_incarnations = itertools.count(1)  # next() is atomic under the GIL
+_incarnations = itertools.count(1)
+_incarnations_lock = threading.Lock()  # next() of a count is atomic only under the GIL
 GATE_TIMEOUT = 10.0  # a gate that is never opened fails the test instead of hanging it
+
+
+def next_incarnation() -> int:
+    """A number no other ledger instance has (of either class)."""
+    with _incarnations_lock:
+        return next(_incarnations)
 
 
 class LedgerError(Exception):
@@ -35,7 +42,7 @@ class Ledger:
     def __init__(self, name: str, journal: Journal) -> None:
         self.name = name
         self.journal = journal
-        self.incarnation = next(_incarnations)
+        self.incarnation = next_incarnation()
 
     def note(self, id: int, fail: bool) -> None:
         """A tell: record `id`; raise `LedgerError(id)` if `fail`."""

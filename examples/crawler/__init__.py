@@ -1,0 +1,1 @@
+"""A crawler: a cluster of async fetchers over a local HTTP server, results collected with asks."""
