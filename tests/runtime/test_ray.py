@@ -189,10 +189,12 @@ def test_tells_to_an_actor_that_died_go_to_the_error_handler(
     runtime: Runtime, failures: list[Failure]
 ) -> None:
     worker = WorkerProcess.spawn("w")
-    worker.bar(0).result(PATIENCE)
-    _killed("ray.kill", worker)
-    worker.foo(1)
+    held = worker.sleep(PATIENCE)
+    Waiter()(held.running, "the actor runs the sleep")
+    worker.foo(1)  # in its mailbox, behind the sleep, when the actor dies
     worker.foo(2)
+    _killed("ray.kill", worker)
+    assert isinstance(held.exception(PATIENCE), ProcessStopped)
     Waiter()(lambda: len(failures) == 2, "both tells are reported")
     assert all(isinstance(f.error, ProcessStopped) for f in failures)
     assert [f.message.a for f in failures] == [1, 2]  # type: ignore[attr-defined]
