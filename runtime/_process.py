@@ -662,6 +662,9 @@ class ProcessCore:
             limit = 1
         seat: Seat | None = None  # the cluster of this batch, chosen when its turn comes
         searched = False
+        # Of what waits to be shared (the shared queue, a work-stealing seat's own share),
+        # a batch takes at most its member's part: balance over what the others may take.
+        shared = share = 0
         direct = cursor == 0
         after = cursor
         while len(batch) < limit and self._stop_reason is None:
@@ -676,10 +679,17 @@ class ProcessCore:
                         except IndexError:  # stop_process() emptied it meanwhile
                             pass
                 elif seat is not None:
-                    envelope = seat.cluster.take(seat)
+                    if seat.pinned or shared < share:
+                        free = not seat.pinned
+                        envelope = seat.cluster.take(seat)
+                        shared += free and envelope is not None
                 elif not searched:
                     searched = True
                     seat, envelope = self._first_seat(seats, cursor)
+                    if seat is not None:  # its first message counts against the share
+                        waiting = len(seat.cluster.pending) + len(seat.local or ())
+                        shared = 1
+                        share = max(1, (waiting + shared) // max(1, len(seat.cluster.seats)))
                 if envelope is not None:
                     break
             if envelope is None:

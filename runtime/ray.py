@@ -230,7 +230,7 @@ def _dumps_outcomes(messages: list[Any], outcomes: list[tuple[int, Any, int]]) -
 class Placement:
     """What stands for a process's instance on the driver: the actor that holds it."""
 
-    __slots__ = ("actor", "dead", "key", "node", "ns_per_message", "pid", "restart_error")
+    __slots__ = ("actor", "dead", "key", "last", "node", "ns_per_message", "pid", "restart_error")
 
     def __init__(self, actor: Any, key: tuple[Any, ...]) -> None:
         self.actor = actor
@@ -239,18 +239,23 @@ class Placement:
         self.node = ""
         self.pid = 0
         self.ns_per_message = 0.0  # measured in the actor; 0: nothing known yet
+        self.last = 0  # messages in the last batch
         self.restart_error: BaseException | None = None
 
     def __repr__(self) -> str:
         return f"<instance in Ray actor pid {self.pid}>"
 
     def limit(self, max_batch: int, seconds: float) -> int:
+        """How many messages the next batch may hold: about `seconds` of measured work,
+        and at most twice the last batch (an estimate from small messages must not send
+        a backlog of long ones to one actor)."""
         per = self.ns_per_message
         if per <= 0:
             return 1
-        return max(1, min(max_batch, int(seconds * 1e9 / per)))
+        return max(1, min(max_batch, int(seconds * 1e9 / per), 2 * self.last))
 
     def measured(self, ns: int, count: int) -> None:
+        self.last = count
         each = ns / count
         per = self.ns_per_message
         self.ns_per_message = each if per <= 0 else 0.5 * per + 0.5 * each
@@ -411,6 +416,7 @@ class RayRuntime(RuntimeCore):
         with _idle_lock:
             spare = _idle.get(key)
             actor: Any = spare.pop() if spare else None
+        reused = actor is not None
         if actor is None:
             actor_class = self._actor_classes.get(key)
             if actor_class is None:
@@ -423,7 +429,7 @@ class RayRuntime(RuntimeCore):
         try:
             outcome = ray.get(actor.start.remote(blob))
         except ray.exceptions.RayError as error:
-            if isinstance(error, ray.exceptions.RayActorError) and spare is not None:
+            if isinstance(error, ray.exceptions.RayActorError) and reused:
                 return self._place(kind, blob, options)  # an idle actor had died: another
             raise UsageError(f"Ray could not start an actor for {kind}: {error}") from error
         if outcome[0] == "import":

@@ -250,7 +250,8 @@ def test_restart_inside_a_batch_runs_the_rest_on_the_fresh_instance(
     incarnations = {i: inc for _, i, inc in entries}  # type: ignore[misc]
     assert incarnations[19] == incarnations[20] != incarnations[21] == incarnations[99]
     assert process_stats(ledger).restarts == 1
-    assert runtime.calls - before <= 2  # type: ignore[attr-defined]  # the 39 notes, the echo
+    # Batches of 2, 4, 8, 16 after the hold: number 20 ran with 21-30 in its batch.
+    assert runtime.calls - before < 10  # type: ignore[attr-defined]
 
 
 def test_stop_inside_a_batch_hands_the_rest_of_the_cluster_work_to_the_others(
@@ -268,7 +269,8 @@ def test_stop_inside_a_batch_hands_the_rest_of_the_cluster_work_to_the_others(
     before = runtime.calls  # type: ignore[attr-defined]
     gate.set()
     cluster.join(PATIENCE)
-    assert runtime.calls - before <= 4  # type: ignore[attr-defined]  # l0's batch held 21-39
+    # l0's batches grow 2, 4, 8: number 21 ran with later ones of its batch, given back.
+    assert runtime.calls - before < 20  # type: ignore[attr-defined]
     handled = sorted(i for kind, i, _ in journal.items()[2:] if kind == "handled")  # type: ignore[misc]
     assert handled == [i for i in range(1, 41) if i != 21]  # l0's rest went to l1
     assert process_stats(members[0]).stopped and not process_stats(members[1]).stopped
