@@ -231,6 +231,8 @@ def section(f: dict[str, Any]) -> str:
         return "met" if ok else "**missed**"
 
     s = f["sizes"]
+    raw = cpu["raw"]
+    vs = [r / p for r, p in zip(raw["ray"], raw["ppe"], strict=True)]
     lines = [
         BEGIN,
         "## The Ray backend (`bench/ray_backend.py`)",
@@ -255,6 +257,10 @@ def section(f: dict[str, Any]) -> str:
         f"{verdict(cpu['of_ceiling'] >= 0.8)} |",
         f"| Ray no slower than the process pool by more than 1.2x | {cpu['vs_ppe']:.2f}x its "
         f"time | {verdict(cpu['vs_ppe'] <= 1.2)} |",
+        "",
+        f"Per repeat, the ceiling ranged from {min(raw['ceiling']):.2f}x to "
+        f"{max(raw['ceiling']):.2f}x and Ray's time ÷ the pool's from {min(vs):.2f}x to "
+        f"{max(vs):.2f}x: how much the machine's other load moved them within this run.",
         "",
         "### Small messages: actorgen on Ray ÷ hand-written `ray.util.ActorPool`, 2 actors",
         "",
