@@ -593,6 +593,16 @@ class ClusterCore:
                 self._reroute(envelope, router.rehome(message))
         seat.member.take_back(own)
 
+    def put_back(self, envelope: Envelope, message: object) -> bool:
+        """A message a member took but will never handle (it stopped in the middle of a
+        batch) goes where it would go had it still waited in that member's seat: False
+        for a broadcast copy, which stays the member's own."""
+        router = self._rehomers.get(type(message), self.router)
+        if router.keeps:
+            return False
+        self._reroute(envelope, router.rehome(message))
+        return True
+
     def _reroute(self, envelope: Envelope, seat: Seat | None) -> None:
         # Past the capacity: re-routing must never block (or fail) whoever removes a member.
         (self.pending if seat is None else seat.pinned).append(envelope)

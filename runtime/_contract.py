@@ -59,7 +59,14 @@ ROUTE_STRATEGIES = ("balanced", "round_robin", "broadcast")
 KEY_ROUTE = "key"
 
 # The options of `@async_class(...)` and `spawn_options(...)`: `ProcessOptions`' fields.
-OPTION_NAMES = ("supervision", "capacity", "when_full", "full_timeout", "dedicated_thread")
+OPTION_NAMES = (
+    "supervision",
+    "capacity",
+    "when_full",
+    "full_timeout",
+    "dedicated_thread",
+    "ray_options",
+)
 
 # The send methods of the process and cluster cores that generated facades call: ``tell``
 # and ``ask`` (a process, or a cluster's own strategy), and for a routed cluster message

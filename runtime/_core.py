@@ -22,6 +22,9 @@ What a backend implements
 - `_workers()` and `_pool_counts()`, for `runtime_stats`; `threads`.
 - to offer latency histograms, the `latency_histograms` argument, passed on to
   `RuntimeCore.__init__`; the processes then time their messages themselves.
+- optionally `instantiate(kind, make, dispatch)`: where a new process's instance is made
+  (by default `make()`, here); a backend whose instances live elsewhere (Ray actors)
+  returns what stands for it on this side, its options, and the `make` a restart calls.
 
 How a runtime ends (for every backend)
 --------------------------------------
@@ -59,6 +62,7 @@ from ._failures import ErrorHandler, Failure, describe, log, log_failure
 from ._latency import Latency
 from ._locks import locked, new_lock, release_held
 from ._names import Names
+from ._options import ProcessOptions, options_for
 
 if TYPE_CHECKING:
     from ._cluster import ClusterCore
@@ -195,6 +199,14 @@ class RuntimeCore:
             return False
 
     # -- what the backend provides (see the module docstring) -----------------------------
+
+    def instantiate(
+        self, kind: str, make: Callable[[], object], dispatch: Callable[[Any, Any], object]
+    ) -> tuple[object, ProcessOptions, Callable[[], object]]:
+        """Make a new process's instance: (the instance, its options, how to make a fresh
+        one when supervision restarts it)."""
+        instance = make()
+        return instance, options_for(instance), make
 
     def dedicated_queue(self, process: ProcessCore) -> Any:
         """The run queue of a process that wants a thread of its own."""

@@ -244,6 +244,14 @@ class Future(Generic[_T]):
         lock.release()
         return True
 
+    def _unclaim(self, message: object) -> None:
+        """A claimed ask goes back to a queue unhandled, carrying `message` again:
+        `cancel()` may withdraw it again."""
+        with self._lock:
+            if self._state == _RUNNING:
+                self._message = message
+                self._state = _PENDING
+
     def _resolve(self, value: object) -> None:
         """Complete with a value, unless the ask was cancelled: a runtime that completes
         what it took from a queue must not fail on an ask withdrawn meanwhile."""

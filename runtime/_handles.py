@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from ._cluster import ClusterCore
 from ._default import current_runtime
 from ._errors import UsageError
-from ._options import WhenFull, options_for, spawn_name
+from ._options import WhenFull, spawn_name
 from ._process import ProcessCore, TimedProcessCore
 from ._routers import Strategy
 
@@ -37,8 +37,7 @@ def new_process(
     if runtime.closing:
         runtime.refuse("spawn", kind)
     name = spawn_name()
-    instance = make()
-    options = options_for(instance)
+    instance, options, make = runtime.instantiate(kind, make, dispatch)
     # Chosen once per process: an untimed runtime's processes never look at the option.
     core_class = ProcessCore if runtime.latency is None else TimedProcessCore
     if name is None or "{}" in name:

@@ -8,7 +8,7 @@ and generates the cluster facade's method accordingly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
@@ -35,6 +35,7 @@ def async_class(
     when_full: WhenFull = "block",
     full_timeout: float | None = None,
     dedicated_thread: bool = False,
+    ray_options: Mapping[str, Any] | None = None,
 ) -> Callable[[_C], _C]: ...
 def async_class(
     cls: Any = None,
@@ -45,6 +46,7 @@ def async_class(
     when_full: WhenFull = "block",
     full_timeout: float | None = None,
     dedicated_thread: bool = False,
+    ray_options: Mapping[str, Any] | None = None,
 ) -> Any:
     """Mark `cls` as an async class: `actorgen` generates its process and cluster facades.
 
@@ -56,7 +58,9 @@ def async_class(
       instance), ``"restart"`` (a fresh instance from the spawn arguments) or ``"stop"``;
     - `capacity`, `when_full`, `full_timeout`: bound the direct mailbox; a sender to a
       full mailbox blocks (``"block"``, up to `full_timeout` seconds) or gets `QueueFull`;
-    - `dedicated_thread`: run the process on a thread of its own, for handlers that block.
+    - `dedicated_thread`: run the process on a thread of its own, for handlers that block;
+    - `ray_options`: what `RayRuntime` asks Ray for each process's actor (``num_cpus``,
+      ``num_gpus``, ``resources``, ...; docs/ray.md); other runtimes ignore it.
     """
     options = ProcessOptions(
         supervision=supervision,
@@ -64,6 +68,7 @@ def async_class(
         when_full=when_full,
         full_timeout=full_timeout,
         dedicated_thread=dedicated_thread,
+        ray_options=ray_options,
     )
     if cls is not None:
         return cls

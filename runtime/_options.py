@@ -6,7 +6,7 @@ innermost ``with spawn_options(...)`` around its `spawn`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields, replace
@@ -20,6 +20,7 @@ __all__ = [
     "options_for",
     "spawn_name",
     "spawn_options",
+    "with_overrides",
 ]
 
 Supervision = Literal["resume", "restart", "stop"]
@@ -52,6 +53,9 @@ class ProcessOptions:
       seconds, forever if None) or gets `QueueFull` at once (`when_full="raise"`).
     - `dedicated_thread`: the process runs on a thread of its own instead of the shared
       pool, for handlers that block for long.
+    - `ray_options`: what `RayRuntime` asks Ray for the actor that holds the instance
+      (``{"num_cpus": 1, "num_gpus": 1, "resources": {...}}``: see docs/ray.md); the
+      other runtimes ignore it.
     """
 
     supervision: Supervision = "resume"
@@ -59,6 +63,7 @@ class ProcessOptions:
     when_full: WhenFull = "block"
     full_timeout: float | None = None
     dedicated_thread: bool = False
+    ray_options: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.supervision not in _SUPERVISION:
@@ -66,6 +71,11 @@ class ProcessOptions:
                 f"supervision must be 'resume', 'restart' or 'stop', not {self.supervision!r}"
             )
         check_bound(self.capacity, self.when_full, self.full_timeout)
+        ray = self.ray_options
+        if ray is not None and (
+            not isinstance(ray, Mapping) or not all(isinstance(k, str) for k in ray)
+        ):
+            raise ValueError(f"ray_options must be a mapping of option names, not {ray!r}")
 
 
 DEFAULT_OPTIONS = ProcessOptions()
@@ -124,5 +134,13 @@ def options_for(instance: object) -> ProcessOptions:
     base = _by_class.get(cls)
     if base is None:
         base = _by_class[cls] = getattr(cls, "__actorgen_options__", DEFAULT_OPTIONS)
+    overrides = _overrides.get()
+    return replace(base, **overrides) if overrides else base
+
+
+def with_overrides(base: ProcessOptions) -> ProcessOptions:
+    """`base` (a class's options) as the innermost `spawn_options` block changes them: for
+    a runtime whose instances are made elsewhere, which learns the class's options from
+    there."""
     overrides = _overrides.get()
     return replace(base, **overrides) if overrides else base

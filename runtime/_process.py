@@ -630,9 +630,22 @@ class ProcessCore:
         a backend of coroutine handlers, what it must await)."""
         return self._dispatch(self._instance, message)
 
-    def settle(self, taken: Taken, reply: object, error: BaseException | None, ns: int) -> None:
+    def settle(
+        self,
+        taken: Taken,
+        reply: object,
+        error: BaseException | None,
+        ns: int,
+        *,
+        keep_mark: bool = False,
+        supervised: bool = True,
+    ) -> None:
         """`taken`'s handler returned `reply`, or raised `error`, after `ns` nanoseconds:
-        count it, deliver the outcome, supervise, and tell who waits on its queue."""
+        count it, deliver the outcome, supervise, and tell who waits on its queue.
+
+        For a batch (`take_batch`): `keep_mark` leaves the cluster's `handling` mark on,
+        for the batch's later messages; `supervised=False` delivers a failure that the
+        backend supervises itself (the holder of the instance is gone)."""
         message, future, cluster, waited = taken
         latency = self.runtime.latency
         if latency is not None:  # before the reply, as the counters: who sees it sees them
@@ -645,13 +658,136 @@ class ProcessCore:
             self.failed += 1
             if future is None:
                 self.runtime.report(self.name, message, error)
-            if self.options.supervision != "resume":
+            if supervised and self.options.supervision != "resume":
                 supervise(self, error)  # first, as in `run`
             if future is not None:
                 future._fail(error)
         elif future is not None:
             future._resolve(reply)
-        self._skipped(cluster)
+        if keep_mark and cluster is not None:
+            if cluster.blocked:  # its message left the queue long ago: room for them
+                cluster.progress()
+        else:
+            self._skipped(cluster)
+
+    def take_batch(self, limit: int) -> list[Taken]:
+        """Up to `limit` messages for one turn of a backend that ships them together (to a
+        Ray actor), claimed, in the order they are to be handled: from the direct mailbox
+        and from one cluster (the next in the rotation that has work), alternating and
+        starting where the last turn left off, as `run` does. A member of several clusters
+        gets one message per turn, so the rotation still visits each. While any of them
+        is unsettled the cluster's `handling` mark stays on: settle them with
+        ``keep_mark=True``, then `_skipped(cluster)` once. A member takes work only when
+        its turn starts, so a busy member is never given more."""
+        batch: list[Taken] = []
+        seats = self._seats
+        sources = len(seats) + 1
+        cursor = self._cursor % sources  # 0: the mailbox's turn; i: seat i - 1's
+        if sources > 2:
+            limit = 1
+        seat: Seat | None = None  # the cluster of this batch, chosen when its turn comes
+        searched = False
+        # Of what waits to be shared (the shared queue, a work-stealing seat's own share),
+        # a batch takes at most its member's part: balance over what the others may take.
+        shared = share = 0
+        direct = cursor == 0
+        after = cursor
+        while len(batch) < limit and self._stop_reason is None:
+            envelope = None
+            source = direct
+            for source in (direct, not direct):
+                if source:
+                    mailbox = self._mailbox
+                    if mailbox:
+                        try:  # noqa: SIM105 - as in `run`
+                            envelope = mailbox.popleft()
+                        except IndexError:  # stop_process() emptied it meanwhile
+                            pass
+                elif seat is not None:
+                    if seat.pinned or shared < share:
+                        free = not seat.pinned
+                        envelope = seat.cluster.take(seat)
+                        shared += free and envelope is not None
+                elif not searched:
+                    searched = True
+                    seat, envelope = self._first_seat(seats, cursor)
+                    if seat is not None:  # its first message counts against the share
+                        waiting = len(seat.cluster.pending) + len(seat.local or ())
+                        shared = 1
+                        share = max(1, (waiting + shared) // max(1, len(seat.cluster.seats)))
+                if envelope is not None:
+                    break
+            if envelope is None:
+                break
+            direct = not source
+            if source:
+                after = 1 + seats.index(seat) if seat is not None else (1 if seats else 0)
+                self._add_taken(batch, envelope, None)
+            else:
+                assert seat is not None
+                after = (seats.index(seat) + 2) % sources
+                self._add_taken(batch, envelope, seat.cluster)
+        self._cursor = after
+        if seat is not None and not any(taken[2] is not None for taken in batch):
+            self._skipped(seat.cluster)  # its only messages were withdrawn asks
+        return batch
+
+    def _first_seat(
+        self, seats: tuple[Seat, ...], cursor: int
+    ) -> tuple[Seat | None, Envelope | None]:
+        """The first seat from `cursor` on whose cluster has work, marked, and its message."""
+        count = len(seats)
+        for step in range(count):
+            seat = seats[((cursor - 1 if cursor else 0) + step) % count]
+            cluster = seat.cluster
+            if seat.pinned or cluster.pending or seat.local is not None:
+                self.handling = cluster  # mark before taking: join() relies on it
+                envelope = cluster.take(seat)
+                if envelope is not None:
+                    return seat, envelope
+                self.handling = None
+                if cluster.joiners:  # it may have seen our mark: tell it
+                    cluster.progress()
+        return None, None
+
+    def _add_taken(
+        self, batch: list[Taken], envelope: Envelope, cluster: ClusterCore | None
+    ) -> None:
+        waited = -1
+        if envelope.__class__ is Stamped:
+            waited = time.perf_counter_ns() - envelope.ns
+            envelope = envelope.envelope
+        if envelope.__class__ is not Future:
+            batch.append((envelope, None, cluster, waited))
+            return
+        future = envelope
+        message = future._message
+        if future._claim():
+            batch.append((message, future, cluster, waited))
+        elif cluster is None and self._blocked:  # a withdrawn ask: skipped, unhandled
+            self._make_room()
+
+    def give_back(self, batch: list[Taken]) -> None:
+        """Messages a turn took but never handled (the process stopped in the middle of a
+        batch): cluster messages go back to the cluster, to be routed as if this member
+        had left with them queued (broadcast copies stay its own, and fail); direct ones
+        fail as its mailbox did. The batch's `handling` mark goes last."""
+        marked: ClusterCore | None = None
+        own: list[Envelope] = []
+        for message, future, cluster, _ in batch:
+            envelope = message if future is None else future
+            if future is not None:
+                future._unclaim(message)
+            if cluster is None:
+                own.append(envelope)
+                continue
+            marked = cluster
+            if not cluster.put_back(envelope, message):
+                own.append(envelope)
+        if own:
+            fail_all(self.runtime, self.name, own, self.stopped_error())
+        if marked is not None:
+            self._skipped(marked)
 
     def handle_next(self) -> tuple[int, bool] | None:
         """`take`, `handle` and `settle` the next message, for a backend whose handlers
@@ -885,9 +1021,18 @@ class TimedProcessCore(ProcessCore):
         self.current = None if taken is None else taken[0]
         return taken
 
-    def settle(self, taken: Taken, reply: object, error: BaseException | None, ns: int) -> None:
+    def settle(
+        self,
+        taken: Taken,
+        reply: object,
+        error: BaseException | None,
+        ns: int,
+        *,
+        keep_mark: bool = False,
+        supervised: bool = True,
+    ) -> None:
         self.current = None
-        super().settle(taken, reply, error, ns)
+        super().settle(taken, reply, error, ns, keep_mark=keep_mark, supervised=supervised)
 
     def run(self, worker: Worker) -> None:
         """`ProcessCore.run`, one message at a time through `take` and `settle`."""

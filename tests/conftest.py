@@ -19,6 +19,33 @@ def _private_generator_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterat
         os.environ["ACTORGEN_CACHE_DIR"] = previous
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _ray_kept_in_the_session() -> Iterator[None]:
+    """Every Ray the tests start (the runtime tests' Ray row, the two-node cluster, the
+    benchmark smoke test's Ray row) writes an auth token to ``~/.ray`` and its sessions to
+    a temporary directory: for the whole session HOME and RAY_TMPDIR point into a
+    directory of the session's own (short: Ray's socket paths must stay under ~107
+    bytes), removed at its end; and none of them reports usage stats."""
+    import shutil
+    import tempfile
+
+    base = tempfile.mkdtemp(prefix="agray")
+    os.makedirs(os.path.join(base, "home"))
+    saved = {key: os.environ.get(key) for key in ("HOME", "RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
+    os.environ["HOME"] = os.path.join(base, "home")
+    os.environ["RAY_TMPDIR"] = base
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

@@ -95,6 +95,14 @@ def test_stats_cost_quick_runs_and_prints_its_ratio() -> None:
     assert re.search(price, done.stdout), done.stdout
 
 
+def test_ray_backend_quick_measures_every_row_and_checks_its_replies() -> None:
+    pytest.importorskip("ray")
+    done = run_python("bench/ray_backend.py", "--quick", "--json", timeout=240)
+    figures = json.loads(done.stdout[done.stdout.index("{") :])
+    assert set(figures["cpu"]["raw"]) == {"ceiling", "threads", "ray", "ppe"}
+    assert figures["small"]["tells_x"] > 0 and figures["small"]["trip_x"] > 0
+
+
 def test_blocking_quick_shows_backup_threads_beating_a_fixed_pool() -> None:
     done = run_python("bench/blocking.py", "--quick", "--json", timeout=120)
     medians = json.loads(done.stdout)

@@ -12,7 +12,7 @@ import pytest
 from helpers import REPO
 
 # Optional modules of the runtime, each the bridge to one extra; nothing else imports them.
-OPTIONAL = {"prometheus.py": "prometheus_client"}
+OPTIONAL = {"prometheus.py": "prometheus_client", "ray.py": "ray"}
 
 
 def test_runtime_imports_only_the_standard_library() -> None:
@@ -34,7 +34,7 @@ def test_importing_the_runtime_loads_no_generator_dependency() -> None:
     code = (
         "import sys, actorgen.runtime; "
         "bad = [m for m in ('libcst', 'jinja2', 'actorgen.codegen', 'prometheus_client', "
-        "'rich', 'actorgen.runtime.prometheus') if m in sys.modules]; "
+        "'rich', 'actorgen.runtime.prometheus', 'ray', 'actorgen.runtime.ray') if m in sys.modules]; "
         "print(bad)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

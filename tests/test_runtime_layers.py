@@ -4,9 +4,11 @@
   ``if TYPE_CHECKING:`` are for type checkers only and do not count; imports inside
   functions do);
 - the semantics do not know the backends: no module but the backends themselves, the
-  default runtime and the public entry points imports `_threads` or `_deterministic`;
+  default runtime and the public entry points imports `_threads`, `_deterministic` or
+  `ray`;
 - the runtime imports nothing outside the standard library, but for its optional
-  bridge to one extra (`prometheus`, on prometheus_client), which no module imports.
+  modules on one extra each (`prometheus` on prometheus_client, the `ray` backend on
+  Ray), which no module imports: `import actorgen.runtime` never loads Ray.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import sys
 from pathlib import Path
 
 RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
-BACKENDS = {"_threads", "_deterministic"}
+BACKENDS = {"_threads", "_deterministic", "ray"}
 # Who may name a backend: the package's entry points, and the default runtime (a pool).
 MAY_IMPORT_BACKENDS = {"__init__", "testing", "_default"}
 # Optional modules and the one package outside the standard library each may import.
-OPTIONAL = {"prometheus": "prometheus_client"}
+OPTIONAL = {"prometheus": "prometheus_client", "ray": "ray"}
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -123,3 +125,11 @@ def test_the_runtime_needs_only_the_standard_library() -> None:
 def test_no_runtime_module_imports_an_optional_one() -> None:
     users = {module for module, targets in graph().items() if targets & set(OPTIONAL)}
     assert not users, f"modules that import an optional module: {sorted(users)}"
+
+
+def test_importing_the_runtime_does_not_load_ray() -> None:
+    import subprocess
+
+    code = "import sys, actorgen.runtime, actorgen.runtime.testing; print('ray' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

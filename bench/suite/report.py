@@ -1027,13 +1027,19 @@ def write_report(results: Results, out: Path, command: str) -> Path:
     written = plots(results, out)
     (out / "results.json").write_text(json.dumps(dataclasses.asdict(results), indent=1) + "\n")
     path = out / "results.md"
-    # The free-threaded section is bench/freethreaded.py's: kept as it was.
+    # The sections other scripts write (bench/freethreaded.py, bench/ray_backend.py) come
+    # last and are kept as they were.
     kept = ""
-    if path.exists() and FREE_THREADED in (previous := path.read_text()):
-        kept = "\n" + FREE_THREADED + previous.split(FREE_THREADED, 1)[1]
+    if path.exists():
+        previous = path.read_text()
+        starts = [previous.find(mark) for mark in KEPT if mark in previous]
+        if starts:
+            kept = "\n" + previous[min(starts) :]
     path.write_text(markdown(results, written, command) + kept)
     return path
 
 
 FREE_THREADED = "<!-- free-threaded: begin"
+RAY_BACKEND = "<!-- ray-backend: begin"
+KEPT = (FREE_THREADED, RAY_BACKEND)
 

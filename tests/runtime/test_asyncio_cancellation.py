@@ -62,7 +62,7 @@ def _cancel_when_awaited(
     return main
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_cancelling_the_awaiting_task_withdraws_a_queued_ask(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -81,7 +81,7 @@ def test_cancelling_the_awaiting_task_withdraws_a_queued_ask(
     assert journal.log("r") == ["hold", "next"]  # the withdrawn ask never ran
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_cancelling_the_awaiting_task_lets_a_started_ask_finish_quietly(
     runtime: Runtime, journal: Journal, gate: threading.Event, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -102,7 +102,7 @@ def test_cancelling_the_awaiting_task_lets_a_started_ask_finish_quietly(
     assert caplog.records == []
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_an_ask_that_completes_after_its_loop_closed_logs_nothing(
     runtime: Runtime, journal: Journal, gate: threading.Event, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -149,7 +149,7 @@ def test_a_future_cancelled_by_another_thread_while_awaited_raises_asyncio_Cance
         asyncio.run(main())
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_wait_for_that_times_out_withdraws_the_queued_ask(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -166,7 +166,7 @@ def test_wait_for_that_times_out_withdraws_the_queued_ask(
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout() is new in 3.11")
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_asyncio_timeout_that_expires_withdraws_the_queued_ask(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -183,7 +183,7 @@ def test_asyncio_timeout_that_expires_withdraws_the_queued_ask(
     assert_none_ran(recorder, journal, gate)
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_gather_raises_the_first_error_and_leaves_the_other_asks_running(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -202,7 +202,7 @@ def test_gather_raises_the_first_error_and_leaves_the_other_asks_running(
     asyncio.run(main())
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_a_cancelled_gather_withdraws_its_queued_asks(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -222,7 +222,7 @@ def test_a_cancelled_gather_withdraws_its_queued_asks(
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.TaskGroup is new in 3.11")
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_a_task_group_cancels_the_other_asks_when_one_fails(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -245,7 +245,7 @@ def test_a_task_group_cancels_the_other_asks_when_one_fails(
     assert all(ask.cancelled() for ask in asks)
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_as_completed_takes_asks_and_yields_replies_in_completion_order(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -263,7 +263,7 @@ def test_as_completed_takes_asks_and_yields_replies_in_completion_order(
     assert asyncio.run(main()) == [5, 1]
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_asyncio_wait_takes_tasks_made_with_ensure_future(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -284,7 +284,7 @@ def test_asyncio_wait_takes_tasks_made_with_ensure_future(
     assert slow.cancelled()
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_create_task_wants_a_coroutine_and_ensure_future_makes_the_task(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -306,7 +306,7 @@ def test_create_task_wants_a_coroutine_and_ensure_future_makes_the_task(
     assert queued.cancelled()
 
 
-@only_on("threads", why=AWAITS_UNANSWERED)
+@only_on("threads", "ray", why=AWAITS_UNANSWERED)
 def test_asyncio_run_cancels_leftover_asks_when_main_returns(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:

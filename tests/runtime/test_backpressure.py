@@ -43,7 +43,7 @@ def _held_recorder(
     return recorder
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_a_full_mailbox_raises_at_once_when_asked_to(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -75,7 +75,7 @@ def test_a_full_mailbox_raises_at_once_when_asked_to_deterministically(
     assert journal.log("r") == [0, 1, 2, "after"]  # nothing lost, nothing extra
 
 
-@only_on("threads", why=SENDER)
+@only_on("threads", "ray", why=SENDER)
 def test_a_full_mailbox_blocks_the_sender_until_there_is_room(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -113,7 +113,7 @@ def test_a_full_mailbox_blocks_the_sender_until_there_is_room_deterministically(
     assert journal.log("r") == [0, 1, 2, "last"]
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_a_blocked_sender_gives_up_after_full_timeout(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -140,7 +140,7 @@ def test_a_blocked_sender_gives_up_after_full_timeout_deterministically(
         worker.call(send_twice).result(PATIENCE)
 
 
-@only_on("threads", why=SENDER)
+@only_on("threads", "ray", why=SENDER)
 def test_a_blocked_sender_is_released_with_an_error_when_the_process_stops(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -182,7 +182,7 @@ def test_a_blocked_sender_is_released_with_an_error_when_the_process_stops_deter
     assert worker.call(send).result(PATIENCE) == "released"
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_a_full_cluster_queue_blocks_or_raises(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:

@@ -55,7 +55,7 @@ def _withdraw(future: Future[int]) -> None:
     assert repr(future) == "<Future cancelled>"
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_cancelling_a_queued_ask_withdraws_it(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -83,7 +83,7 @@ def test_cancelling_a_queued_ask_withdraws_it_deterministically(
     assert (stats.handled, stats.failed) == (1, 0)  # the skipped ask counts as neither
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_a_started_ask_runs_to_completion(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -164,7 +164,7 @@ def test_cancel_and_workers_race_and_each_ask_either_runs_or_is_withdrawn(
     assert sum(member.handled for member in cluster_stats(cluster).members) == len(handled)
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 @pytest.mark.parametrize("strategy", ["balanced", "round_robin", "work_stealing"])
 def test_cluster_asks_are_withdrawn_and_join_counts_the_rest(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter, strategy: str
@@ -247,7 +247,7 @@ def test_join_returns_when_every_queued_ask_was_cancelled_deterministically(
     assert cluster_stats(cluster).queued == 0
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_a_cancelled_ask_holds_its_place_in_a_bounded_queue_until_skipped(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -279,7 +279,7 @@ def test_a_cancelled_ask_holds_its_place_in_a_bounded_queue_until_skipped_determ
     assert journal.log("m") == [3]
 
 
-@only_on("threads", why="a sender thread blocks while the member is held")
+@only_on("threads", "ray", why="a sender thread blocks while the member is held")
 @pytest.mark.parametrize("where", ["cluster", "mailbox"])
 def test_skipping_a_cancelled_ask_makes_room_for_a_blocked_sender(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter, where: str
@@ -321,7 +321,7 @@ def test_skipping_a_cancelled_ask_makes_room_for_a_blocked_sender_deterministica
     assert journal.log("m") == [1]
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_routed_asks_are_withdrawn(
     runtime: Runtime, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -365,7 +365,7 @@ def test_routed_asks_are_withdrawn_deterministically(runtime: Runtime) -> None:
     assert sum(process_stats(m).handled for m in members) == 36 - len(withdrawn)
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_each_broadcast_future_can_be_cancelled_on_its_own(
     runtime: Runtime, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -397,7 +397,7 @@ def test_each_broadcast_future_can_be_cancelled_on_its_own_deterministically(
     assert [process_stats(m).handled for m in members] == [1, 0, 1]
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_stopping_a_process_leaves_its_cancelled_asks_cancelled(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:

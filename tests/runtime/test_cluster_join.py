@@ -11,7 +11,7 @@ from actorgen.runtime import Runtime, UsageError, add_member, cluster_stats
 from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers_actors import WorkerCluster, WorkerProcess
-from conftest import only_on
+from conftest import in_process, only_on
 
 PATIENCE = 10.0  # seconds to wait for what should happen at once, before failing
 
@@ -33,6 +33,7 @@ def test_join_of_a_cluster_without_work_returns_at_once(runtime: Runtime) -> Non
     WorkerCluster.spawn(2, "w").join(timeout=5)
 
 
+@in_process()
 def test_join_also_waits_for_work_that_handlers_add_while_it_waits(runtime: Runtime) -> None:
     cluster = WorkerCluster.spawn(2, "w")
     added = []
@@ -48,7 +49,7 @@ def test_join_also_waits_for_work_that_handlers_add_while_it_waits(runtime: Runt
     assert added == list(range(21))
 
 
-@only_on("threads", why="the work is stuck on a gate while the main thread joins")
+@only_on("threads", "ray", why="the work is stuck on a gate while the main thread joins")
 def test_join_with_a_timeout_raises_TimeoutError_while_work_is_stuck(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -80,6 +81,7 @@ def test_join_with_a_timeout_raises_TimeoutError_while_work_is_stuck_determinist
     assert journal.log("m") == ["asked", "after"]
 
 
+@in_process()
 def test_joining_a_cluster_from_one_of_its_members_raises_UsageError(runtime: Runtime) -> None:
     cluster = WorkerCluster.spawn(2, "w")
 
@@ -94,6 +96,7 @@ def test_joining_a_cluster_from_one_of_its_members_raises_UsageError(runtime: Ru
     cluster.join()
 
 
+@in_process()
 def test_a_process_outside_the_cluster_can_join_it(runtime: Runtime) -> None:
     cluster = WorkerCluster.spawn(2, "w")
     outsider = WorkerProcess.spawn("o")

@@ -7,9 +7,10 @@ import threading
 import pytest
 from actorgen.runtime import Runtime, UsageError
 from app.workers_actors import WorkerCluster, WorkerProcess
-from conftest import PATIENCE, only_on
+from conftest import PATIENCE, in_process, only_on
 
 
+@in_process()
 def test_a_handler_that_waits_on_its_own_process_gets_UsageError(runtime: Runtime) -> None:
     worker = WorkerProcess.spawn("w")
     reply = worker.call(lambda: worker.bar(1).result())
@@ -19,6 +20,7 @@ def test_a_handler_that_waits_on_its_own_process_gets_UsageError(runtime: Runtim
     assert worker.bar(0).result(timeout=PATIENCE) == 1
 
 
+@in_process()
 def test_a_handler_that_asks_a_cluster_it_alone_serves_gets_UsageError(runtime: Runtime) -> None:
     cluster = WorkerCluster.spawn(1, "only")
     [member] = cluster.members
@@ -27,6 +29,7 @@ def test_a_handler_that_asks_a_cluster_it_alone_serves_gets_UsageError(runtime: 
         reply.result(timeout=PATIENCE)
 
 
+@in_process()
 def test_asking_a_cluster_with_another_free_member_is_fine(runtime: Runtime) -> None:
     cluster = WorkerCluster.spawn(2, "two")
     first, _ = cluster.members

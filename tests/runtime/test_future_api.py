@@ -20,7 +20,7 @@ LATE = "the reply is late while its handler blocks on a gate"
 NOTHING_TO_RUN = "a wait times out only once nothing left to run could reply"
 
 
-@only_on("threads", why=LATE)
+@only_on("threads", "ray", why=LATE)
 def test_result_with_a_timeout_raises_TimeoutError_if_the_reply_is_late(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -47,7 +47,7 @@ def test_result_with_a_timeout_raises_TimeoutError_if_nothing_can_reply(
     assert future.done()
 
 
-@only_on("threads", why=LATE)
+@only_on("threads", "ray", why=LATE)
 def test_exception_with_a_timeout_raises_TimeoutError_if_the_reply_is_late(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -77,7 +77,7 @@ def test_exception_returns_the_handler_exception_or_None(runtime: Runtime) -> No
     assert worker.bar(1).exception() is None
 
 
-@only_on("threads", why="a handler blocks on a gate while the test adds callbacks")
+@only_on("threads", "ray", why="a handler blocks on a gate while the test adds callbacks")
 def test_done_callbacks_are_called_once_when_the_reply_arrives(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -148,7 +148,7 @@ def test_a_future_completes_only_once() -> None:
     assert future.result() == 1
 
 
-@only_on("threads", why="several threads wait at once")
+@only_on("threads", "ray", why="several threads wait at once")
 def test_many_threads_can_wait_for_one_future(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:

@@ -21,16 +21,23 @@ from actorgen.runtime.testing import DeterministicRuntime
 from app.coroutines_actors import PagerCluster, PagerProcess
 from app.workers import Boom
 from app.workers_actors import WorkerCallMessage, WorkerCluster, WorkerProcess
-from conftest import only_on
+from conftest import in_process, only_on
 
 
 @pytest.fixture
-def timed(backend: str, failures: list[Failure]) -> Iterator[Runtime]:
+def timed(
+    backend: str, failures: list[Failure], request: pytest.FixtureRequest
+) -> Iterator[Runtime]:
     """A runtime of `backend` with latency histograms, entered for the test."""
     if backend == "deterministic":
         runtime: object = DeterministicRuntime(
             0, name="timed", on_error=failures.append, latency_histograms=True
         )
+    elif backend == "ray":
+        from actorgen.runtime.ray import RayRuntime
+
+        request.getfixturevalue("ray_session")
+        runtime = RayRuntime(name="timed", on_error=failures.append, latency_histograms=True)
     else:
         runtime = Runtime(
             threads=4, name="timed", on_error=failures.append, latency_histograms=True
@@ -39,6 +46,7 @@ def timed(backend: str, failures: list[Failure]) -> Iterator[Runtime]:
         yield runtime  # type: ignore[misc]
 
 
+@in_process()
 def test_without_the_option_there_are_no_histograms(runtime: Runtime) -> None:
     cluster = WorkerCluster.spawn(2, "w")
     cluster.bar(1).result()
@@ -124,6 +132,7 @@ def test_a_bounded_balanced_cluster_and_a_removed_members_work_are_counted(
     assert stats.wait is not None and stats.wait.count == 20
 
 
+@in_process()
 def test_a_process_names_the_message_it_is_handling(timed: Runtime) -> None:
     worker = WorkerProcess.spawn("w")
     seen = worker.call(lambda: process_stats(worker).handling).result()

@@ -32,7 +32,7 @@ from conftest import PATIENCE, Waiter, WhileBusy, only_on
 HELD = "a handler blocks on a gate while the test acts from the main thread"
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_an_added_member_takes_cluster_work_at_once(
     runtime: Runtime, journal: Journal, gate: threading.Event
 ) -> None:
@@ -75,7 +75,7 @@ def test_an_added_member_takes_cluster_work_at_once_deterministically(
     assert journal.log("first") == ["hold"]
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_a_removed_member_finishes_its_message_and_its_queued_work_goes_to_the_others(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -122,7 +122,7 @@ def test_a_removed_member_finishes_its_message_and_its_queued_work_goes_to_the_o
     assert journal.log("leaving") == ["hold", "direct"]
 
 
-@only_on("threads", why=HELD)
+@only_on("threads", "ray", why=HELD)
 def test_removing_a_member_does_not_interrupt_the_message_it_is_handling(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:

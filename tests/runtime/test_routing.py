@@ -20,7 +20,7 @@ from actorgen.runtime import (
     stop_process,
 )
 from app.shards_actors import ShardCluster, ShardProcess
-from conftest import PATIENCE, Waiter, only_on
+from conftest import PATIENCE, Waiter, in_process, only_on
 
 # Why a test runs on one backend only. The thread versions keep a member busy on a gate
 # while the test acts from the main thread; on the deterministic runtime nothing runs
@@ -127,6 +127,7 @@ def test_a_broadcast_ask_replies_with_one_future_per_member_in_member_order(
     assert all(future.result(PATIENCE) is None for future in counts)
 
 
+@in_process("it reads the instance, which lives in a Ray actor on Ray")
 def test_a_broadcast_reaches_every_member_exactly_once(runtime: Runtime) -> None:
     members = [ShardProcess.spawn(f"s{i}") for i in range(3)]
     cluster = ShardCluster(members)

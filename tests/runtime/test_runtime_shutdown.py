@@ -21,6 +21,7 @@ from actorgen.runtime import (
 from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderNoteMessage, RecorderProcess
 from app.workers_actors import WorkerCluster, WorkerProcess
+from conftest import in_process
 
 PATIENCE = 10.0  # seconds to wait for what should happen at once, before failing
 
@@ -255,6 +256,7 @@ def test_shutdown_can_be_called_more_than_once() -> None:
     assert runtime.shutdown(drain=False) is True
 
 
+@in_process()
 def test_shutdown_with_drain_from_a_handler_raises_UsageError(runtime: Runtime) -> None:
     worker = WorkerProcess.spawn("w")
     with pytest.raises(UsageError, match="would wait for itself"):
@@ -278,7 +280,6 @@ def test_shutdown_without_drain_from_a_handler_stops_the_runtime(
         assert isinstance(later.exception(timeout=PATIENCE), RuntimeStopped)
         with pytest.raises(RuntimeStopped):
             recorder.note("too late")
-
 
 
 def test_shutdown_with_a_timeout_returns_even_if_a_handler_is_stuck(journal: Journal) -> None:

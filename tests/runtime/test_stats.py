@@ -36,7 +36,7 @@ def test_process_names_are_unique_per_runtime(runtime: Runtime) -> None:
     assert len(names) == 5
 
 
-@only_on("threads", why="handlers block on a gate while the test reads the stats")
+@only_on("threads", "ray", why="handlers block on a gate while the test reads the stats")
 def test_cluster_stats_show_queued_and_in_flight_work(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:

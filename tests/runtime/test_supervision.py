@@ -26,7 +26,7 @@ from app.ledger_actors import LedgerCluster, LedgerProcess
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers import Boom
 from app.workers_actors import WorkerCluster, WorkerFailMessage, WorkerProcess
-from conftest import PATIENCE, Waiter, WhileBusy, only_on
+from conftest import PATIENCE, Waiter, WhileBusy, in_process, only_on
 
 
 def test_resume_is_the_default_and_keeps_the_instance(runtime: Runtime) -> None:
@@ -109,7 +109,9 @@ def test_a_stopped_member_leaves_its_cluster_and_the_others_handle_the_cluster_w
     assert [future.result(PATIENCE) for future in replies] == list(range(1, 11))
 
 
-@only_on("threads", why="a handler blocks on a gate while the test acts from the main thread")
+@only_on(
+    "threads", "ray", why="a handler blocks on a gate while the test acts from the main thread"
+)
 def test_stop_process_lets_the_current_message_finish(
     runtime: Runtime, journal: Journal, gate: threading.Event, wait_until: Waiter
 ) -> None:
@@ -171,6 +173,7 @@ def test_class_level_supervision_comes_from_the_decorator() -> None:
 CLUSTERS = 300
 
 
+@in_process("the test keeps its own journal and event, which a Ray actor would get copies of")
 @pytest.mark.parametrize("how", ["stop_process", "supervision"])
 def test_a_stopped_member_of_many_clusters_takes_nothing_more_from_any_of_them(
     runtime: Runtime, wait_until: Waiter, how: str

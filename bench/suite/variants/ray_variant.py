@@ -85,7 +85,12 @@ class RayPool(Variant):
 
     def open(self) -> None:
         ray = self._ray = importlib.import_module("ray")
-        ray.init(num_cpus=WORKERS, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            num_cpus=WORKERS,
+            include_dashboard=False,
+            log_to_driver=False,
+            _node_ip_address="127.0.0.1",
+        )
         self._remote_worker = ray.remote(RayWorker)
 
     def close(self) -> None:
