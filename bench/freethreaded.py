@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from results_section import write_section  # noqa: E402 - bench/ is not a package
+
 REPO = BENCH.parent
 BEGIN = "<!-- free-threaded: begin (bench/freethreaded.py --write) -->"
 END = "<!-- free-threaded: end -->"
@@ -150,19 +153,6 @@ def section(measured: dict[str, dict[str, Any]], repeats: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(text: str) -> Path:
-    path = BENCH / "results" / "results.md"
-    current = path.read_text()
-    if BEGIN in current:
-        before, _, rest = current.partition(BEGIN)
-        after = rest.partition(END)[2].lstrip("\n")
-        current = before + text + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current)
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
@@ -182,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         measured[name]["messages"] = messages(python, args.repeats, args.quick)
     text = section(measured, args.repeats)
     if args.write:
-        log(f"wrote {write(text)}")
+        log(f"wrote {write_section(text, BEGIN, END)}")
     else:
         print(text)
     return 0

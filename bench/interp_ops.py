@@ -28,6 +28,9 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from results_section import write_section  # noqa: E402 - bench/ is not a package
+
 BEGIN = "<!-- interpreter steps: begin (bench/interp_ops.py --write) -->"
 END = "<!-- interpreter steps: end -->"
 
@@ -105,19 +108,6 @@ def table(measured: dict[str, dict[str, object]], repeats: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(text: str) -> Path:
-    path = BENCH / "results" / "results.md"
-    current = path.read_text()
-    if BEGIN in current:
-        before, _, rest = current.partition(BEGIN)
-        after = rest.partition(END)[2].lstrip("\n")
-        current = before + text + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current)
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument(
@@ -135,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         measured[name] = measure(python, args.loops, args.repeats)
     text = table(measured, args.repeats)
     if args.write:
-        print(f"wrote {write(text)}", file=sys.stderr)
+        print(f"wrote {write_section(text, BEGIN, END)}", file=sys.stderr)
     else:
         print(text)
     return 0

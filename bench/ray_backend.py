@@ -40,6 +40,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from cores import processes  # noqa: E402 - bench/ is not a package
+from results_section import write_section  # noqa: E402
 from spinners import spin  # noqa: E402
 
 BEGIN = "<!-- ray-backend: begin (bench/ray_backend.py --write) -->"
@@ -292,19 +293,6 @@ def _ray_version() -> str:
     return str(ray.__version__)
 
 
-def write(text: str) -> Path:
-    path = BENCH / "results" / "results.md"
-    current = path.read_text()
-    if BEGIN in current:
-        before, _, rest = current.partition(BEGIN)
-        after = rest.partition(END)[2].lstrip("\n")
-        current = before + text + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    path.write_text(current)
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=64)
@@ -328,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(text)
     if args.write:
-        log(f"wrote {write(text)}")
+        log(f"wrote {write_section(text, BEGIN, END)}")
     return 0
 
 

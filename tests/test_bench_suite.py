@@ -193,3 +193,20 @@ def test_a_variant_whose_totals_do_not_add_up_is_reported_as_failed_not_measured
     table = write_report(results, tmp_path, "test").read_text()
     tells = table.split("## Tells", 1)[1].split("\n## ", 1)[0]
     assert "| drops one tell in a thousand | **FAILED verification, not reported**" in tells
+
+
+def test_a_benchmark_s_section_of_results_md_is_replaced_in_place_or_appended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    from results_section import write_section
+
+    results = tmp_path / "results.md"
+    results.write_text("# Results\n\n## Other\n\nkept\n")
+    first = "<!-- x: begin -->\nold\n<!-- x: end -->\n"
+    write_section(first, "<!-- x: begin -->", "<!-- x: end -->", results)
+    assert results.read_text() == "# Results\n\n## Other\n\nkept\n\n" + first
+    results.write_text(results.read_text() + "\n## After\n")
+    second = "<!-- x: begin -->\nnew\n<!-- x: end -->\n"
+    write_section(second, "<!-- x: begin -->", "<!-- x: end -->", results)
+    assert results.read_text() == "# Results\n\n## Other\n\nkept\n\n" + second + "\n## After\n"
