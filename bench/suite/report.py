@@ -1027,8 +1027,8 @@ def write_report(results: Results, out: Path, command: str) -> Path:
     written = plots(results, out)
     (out / "results.json").write_text(json.dumps(dataclasses.asdict(results), indent=1) + "\n")
     path = out / "results.md"
-    # The sections other scripts write (bench/freethreaded.py, bench/ray_backend.py) come
-    # last and are kept as they were.
+    # The sections other scripts write (bench/freethreaded.py, bench/ray_backend.py,
+    # bench/asyncio_cluster.py's results) come last and are kept as they were.
     kept = ""
     if path.exists():
         previous = path.read_text()
@@ -1041,5 +1041,6 @@ def write_report(results: Results, out: Path, command: str) -> Path:
 
 FREE_THREADED = "<!-- free-threaded: begin"
 RAY_BACKEND = "<!-- ray-backend: begin"
-KEPT = (FREE_THREADED, RAY_BACKEND)
+ASYNCIO_CLUSTER = "<!-- asyncio-cluster: begin"
+KEPT = (FREE_THREADED, RAY_BACKEND, ASYNCIO_CLUSTER)
 
