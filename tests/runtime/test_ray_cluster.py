@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +91,7 @@ def test_members_on_two_nodes_share_the_work_and_it_goes_on_when_one_node_stops(
         start_new_session=True,
     )
     second: subprocess.Popen[bytes] | None = None
+    driver: subprocess.Popen[str] | None = None
     try:
         second = subprocess.Popen(
             [ray, "start", f"--address={address}", "--block", *common],
@@ -106,7 +109,8 @@ def test_members_on_two_nodes_share_the_work_and_it_goes_on_when_one_node_stops(
             stderr=(tmp_path / "driver.log").open("w"),
         )
         assert driver.stdin is not None and driver.stdout is not None
-        first = _phase(driver, tmp_path)
+        lines = _lines_of(driver)
+        first = _phase(lines, tmp_path)
         homes, head_node, ran = first["homes"], first["head"], Counter(first["ran"])
         assert set(homes) == {head_node, *homes} and len(set(homes)) == 2, homes
         assert set(ran) == set(homes), f"work ran on {dict(ran)}, members on {homes}"
@@ -118,7 +122,7 @@ def test_members_on_two_nodes_share_the_work_and_it_goes_on_when_one_node_stops(
             os.kill(first["pids"][1 - homes.index(head_node)], signal.SIGKILL)
         driver.stdin.write("go\n")
         driver.stdin.flush()
-        later = _phase(driver, tmp_path)
+        later = _phase(lines, tmp_path)
         assert driver.wait(120) == 0
         outcomes = Counter(later["later"])
         stopped = {o for o in outcomes if o.startswith("stopped")}
@@ -128,17 +132,41 @@ def test_members_on_two_nodes_share_the_work_and_it_goes_on_when_one_node_stops(
         assert all("Actor" in o for o in stopped), outcomes
         assert sum(outcomes[o] for o in stopped) < 40 and later["members"] == 1
     finally:
+        if driver is not None and driver.poll() is None:  # never leave it behind
+            driver.kill()
+            driver.wait(60)
         for node in (second, head):
             if node is not None:
                 _stop(node)
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _phase(driver: subprocess.Popen[str], tmp_path: Path) -> Any:
-    """The driver's next report; its log if it had none."""
-    assert driver.stdout is not None
+# How long a phase of the driver may take: it takes seconds; past this, the test fails with
+# the driver's log rather than wait for the suite's timeout, which would end the whole run.
+PHASE = 120.0
+
+
+def _lines_of(driver: subprocess.Popen[str]) -> queue.SimpleQueue[str]:
+    """The driver's output lines as they come ('' once it has ended), read by a thread."""
+    lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    def read() -> None:
+        assert driver.stdout is not None
+        for line in driver.stdout:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _phase(lines: queue.SimpleQueue[str], tmp_path: Path) -> Any:
+    """The driver's next report; its log if it had none, or none within `PHASE` s."""
     while True:
-        line = driver.stdout.readline()
+        try:
+            line = lines.get(timeout=PHASE)
+        except queue.Empty:
+            line = ""
         assert line, (tmp_path / "driver.log").read_text()[-3000:]
         if line.startswith("{"):  # not a line Ray printed
             return json.loads(line)
