@@ -20,6 +20,8 @@ checked):
 - ``cluster-tells``: `--tells` ``foo(a)`` to a `WorkerCluster` of 4 (its default strategy),
   until ``join()``;
 - ``cluster-asks``: `--asks` ``bar(b)``, all outstanding, until every reply;
+- ``cluster-trip``: `--trips` ``bar(b)`` to the same cluster, one at a time (each reply
+  before the next send); its rate is one over the median round trip, bench/run.py's ask p50;
 - ``direct-tells``: `--tells` ``foo(a)`` to the 4 processes in turn, until each replied to
   one ask;
 - ``handwritten-tells``: the suite's hand-written pattern, which uses no runtime: the control,
@@ -51,7 +53,14 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-RUNS = ("cluster-tells", "cluster-asks", "direct-tells", "handwritten-tells", "spawn")
+RUNS = (
+    "cluster-tells",
+    "cluster-asks",
+    "cluster-trip",
+    "direct-tells",
+    "handwritten-tells",
+    "spawn",
+)
 """What a child runs each round, in rotating order; ``spawn`` also measures the next two."""
 WORKLOADS = (*RUNS, "ask-each", "tell-each")
 CONTROL = "handwritten-tells"
@@ -62,7 +71,7 @@ Figures = dict[str, tuple[float, float]]  # workload -> (messages per second, CP
 # -- the child: measure every workload on whichever runtime it imports ----------------------
 
 
-def child(rounds: int, tells: int, asks: int, spawn: int) -> dict[str, Any]:
+def child(rounds: int, tells: int, asks: int, trips: int, spawn: int) -> dict[str, Any]:
     import actorgen.runtime as runtime_package
     from actorgen.runtime import Runtime
     from suite.variants.handwritten import Handwritten
@@ -101,6 +110,23 @@ def child(rounds: int, tells: int, asks: int, spawn: int) -> dict[str, Any]:
                     raise SystemExit("FAILED: wrong replies")
             verify(expected, [member.snapshot().result() for member in members])
         return {f"cluster-{phase}": _record(begin, end, count)}
+
+    def trip_run(count: int) -> Figures:
+        with Runtime(name="ab"):
+            cluster = WorkerCluster([WorkerProcess.spawn() for _ in range(WORKERS)])
+            for value in range(200):
+                cluster.bar(value).result()
+            clock = time.perf_counter_ns
+            times = []
+            begin = _clocks()
+            for value in range(count):
+                sent = clock()
+                if cluster.bar(value).result() != value + 1:
+                    raise SystemExit("FAILED: wrong replies")
+                times.append(clock() - sent)
+            end = _clocks()
+        p50_s = statistics.median(times) / 1e9
+        return {"cluster-trip": (1 / p50_s, _record(begin, end, count)[1])}
 
     def direct_run(count: int) -> Figures:
         with Runtime(name="ab"):
@@ -161,6 +187,7 @@ def child(rounds: int, tells: int, asks: int, spawn: int) -> dict[str, Any]:
     runs: dict[str, Callable[[], Figures]] = {
         "cluster-tells": lambda: cluster_run("tells", tells),
         "cluster-asks": lambda: cluster_run("asks", asks),
+        "cluster-trip": lambda: trip_run(trips),
         "direct-tells": lambda: direct_run(tells),
         "handwritten-tells": lambda: handwritten_run(tells),
         "spawn": lambda: spawn_run(spawn),
@@ -225,7 +252,8 @@ def run_child(extracted: Path | None, args: argparse.Namespace) -> dict[str, Any
             str(Path(__file__)),
             "--child",
             *("--rounds", str(args.rounds), "--tells", str(args.tells)),
-            *("--asks", str(args.asks), "--spawn", str(args.spawn)),
+            *("--asks", str(args.asks), "--trips", str(args.trips)),
+            *("--spawn", str(args.spawn)),
         ],
         env=env,
         cwd=REPO,
@@ -333,19 +361,27 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="rounds per child (3; 1 with --quick)")
     parser.add_argument("--tells", type=int, help="tells per round (200,000)")
     parser.add_argument("--asks", type=int, help="asks per round (50,000)")
+    parser.add_argument("--trips", type=int, help="asks one at a time per round (3,000)")
     parser.add_argument("--spawn", type=int, help="processes spawned per round (100,000)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, no text")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    quick = {"pairs": 1, "rounds": 1, "tells": 5_000, "asks": 2_000, "spawn": 2_000}
-    full = {"pairs": 6, "rounds": 3, "tells": 200_000, "asks": 50_000, "spawn": 100_000}
+    quick = {"pairs": 1, "rounds": 1, "tells": 5_000, "asks": 2_000, "trips": 200, "spawn": 2_000}
+    full = {
+        "pairs": 6,
+        "rounds": 3,
+        "tells": 200_000,
+        "asks": 50_000,
+        "trips": 3_000,
+        "spawn": 100_000,
+    }
     for name, value in (quick if args.quick else full).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
         elif getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.child:
-        print(json.dumps(child(args.rounds, args.tells, args.asks, args.spawn)))
+        print(json.dumps(child(args.rounds, args.tells, args.asks, args.trips, args.spawn)))
         return 0
 
     def log(line: str) -> None:
