@@ -413,6 +413,8 @@ class ProcessCore:
         # from then on another thread may run this process, and write them (see
         # "Without the GIL" in docs/architecture.md: one writer at a time).
         requeue = sleep = halt = False
+        booked = False  # the turn's busy time and the thread's counts are settled already
+        parked: bool | None = None  # what `_park` said, if the turn parked already
         # The queues of the only seat, kept in locals while the seat stays the same (typed
         # Any: they are set before first use, which a type checker cannot follow here).
         last_seat: Seat | None = None
@@ -550,6 +552,35 @@ class ProcessCore:
                     else:
                         self.handled += unsaved + 1
                         unsaved = 0
+                        if (
+                            not mailbox
+                            and not (shared or pinned)  # both None for a direct process
+                            and (seat is not None or not self._seats)  # (not rotating)
+                            and not (cluster is not None and cluster.waiting)
+                            and not self._blocked
+                            and not runtime.stopping
+                        ):
+                            # Likely the turn's last message (an ask at a time): its books
+                            # are closed and the process parked before the reply wakes the
+                            # waiter, who then needs the interpreter lock that this thread
+                            # holds until it blocks. The mark comes off after the reply (a
+                            # joiner that sees it gone sees the reply), then as below.
+                            booked = True
+                            ended = time.perf_counter_ns()
+                            self._busy = (self._busy[0] + ended - started, 0)
+                            _, handled, failed, busy_ns = worker.tally
+                            worker.tally = (
+                                None,
+                                handled + self.handled,
+                                failed + self.failed,
+                                busy_ns + ended,
+                            )
+                            sleep = True
+                            try:
+                                parked = self._park()
+                            finally:
+                                future._resolve(result)
+                            return
                         future._resolve(result)
                 if cluster is not None:
                     if not marked or cluster.waiting:
@@ -573,14 +604,15 @@ class ProcessCore:
                 unsaved = self._unmark(seat_cluster, unsaved)
             self.handled += unsaved
             self._cursor = cursor
-            ended = time.perf_counter_ns()
-            self._busy = (self._busy[0] + ended - started, 0)
-            _, handled, failed, busy_ns = worker.tally
-            worker.tally = (None, handled + self.handled, failed + self.failed, busy_ns + ended)
+            if not booked:
+                ended = time.perf_counter_ns()
+                self._busy = (self._busy[0] + ended - started, 0)
+                _, handled, failed, busy_ns = worker.tally
+                worker.tally = (None, handled + self.handled, failed + self.failed, busy_ns + ended)
             if requeue:
                 self._requeue()
             elif sleep:
-                self._sleep()
+                self._sleep(parked)
             elif halt:  # the runtime is stopping: fail what is queued here
                 self._running = False
                 self.abandon()
@@ -871,15 +903,22 @@ class ProcessCore:
         if self.runtime.closed:
             self.runtime.sweep()
 
-    def _sleep(self) -> None:
-        """Go idle, unless work arrived; park in every cluster first (not once stopped)."""
+    def _park(self) -> bool:
+        """Park in every cluster (not once stopped); False if work arrived meanwhile."""
         seats = () if self._stop_reason is not None else self._seats
         for seat in seats:
             if not seat.cluster.park(seat):
                 self._parked = True
-                self._requeue()
-                return
+                return False
         self._parked = bool(seats)
+        return True
+
+    def _sleep(self, parked: bool | None = None) -> None:
+        """Go idle, unless work arrived; park in every cluster first, unless `run` did
+        (then `parked` is what `_park` said)."""
+        if not (self._park() if parked is None else parked):
+            self._requeue()
+            return
         with self._lock:
             if (self._mailbox or self._notified) and self._stop_reason is None:
                 self._notified = False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from actorgen.runtime import Future, Runtime, cluster_stats, process_stats
+from actorgen.runtime import Future, Runtime, cluster_stats, process_stats, runtime_stats
 from app.journal import Journal
 from app.recorders_actors import RecorderCluster, RecorderProcess
 from app.workers_actors import WorkerCluster, WorkerProcess
@@ -29,6 +29,22 @@ def test_process_stats_count_handled_and_failed_messages_and_busy_time(
     assert stats.name.startswith("Worker-")
     assert (stats.handled, stats.failed, stats.queued) == (6, 2, 0)
     assert stats.busy_seconds > 0
+
+
+def test_a_reply_is_seen_with_its_message_counted(runtime: Runtime) -> None:
+    # A turn's last ask has its counts (and its thread's) settled before the reply is
+    # sent: whoever has the reply sees the message counted, in every kind of stats.
+    member, loner = WorkerProcess.spawn("member"), WorkerProcess.spawn("loner")
+    cluster = WorkerCluster([member])
+    for sent in range(1, 101):
+        assert cluster.bar(1).result() == sent  # (the running total)
+        assert process_stats(member).handled == sent
+        assert cluster_stats(cluster).members[0].handled == sent
+        assert loner.bar(1).result() == sent
+        assert process_stats(loner).handled == sent
+        assert runtime_stats().handled == 2 * sent
+    cluster.join()
+    assert cluster_stats(cluster).in_flight == 0
 
 
 def test_process_names_are_unique_per_runtime(runtime: Runtime) -> None:
