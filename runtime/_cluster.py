@@ -198,8 +198,8 @@ class ClusterCore:
             runtime.refuse("cluster", self.name)
         try:
             self._push(message)
-            if self._idle:
-                self._wake_one()
+            if self._idle and not self.spinning:  # (`_wake_one`, inlined: every tell)
+                self.wake_parked()
             if runtime.closed:
                 self.abandon()  # shutdown finished while we appended: fail, never strand
         except BaseException:  # wake-up owed: a pool thread does it (C calls only here)
@@ -213,8 +213,8 @@ class ClusterCore:
         future: Future[Any] = Future(self, message)
         try:
             self._push(future)
-            if self._idle:
-                self._wake_one()
+            if self._idle and not self.spinning:  # (`_wake_one`, inlined: every ask)
+                self.wake_parked()
             if runtime.closed:
                 self.abandon()
         except BaseException:  # wake-up owed: a pool thread does it (C calls only here)

@@ -123,7 +123,8 @@ class Future(Generic[_T]):
             self._wait(timeout)
         state = self._state
         if state == _RESULT:
-            return cast(_T, self._value)
+            value: _T = self._value  # (not cast(): a call, and this is every ask's reply)
+            return value
         if state == _ERROR:
             raise cast(BaseException, self._value)
         raise CancelledError()
@@ -316,15 +317,22 @@ class Future(Generic[_T]):
 
     def _wait(self, timeout: float | None) -> None:
         target = self._target
-        if target is not None and target.runtime.loops_in_use:
-            target.runtime.blocking_wait(target)  # UsageError rather than a blocked loop
-        waiter = running_process() if target is not None else None
+        if target is None:
+            self._block(timeout)
+            return
+        runtime = target.runtime
+        waiter = running_process()
+        if waiter is None and not runtime.loops_in_use and not runtime.drives_waits:
+            self._block(timeout)  # the common case: a plain thread, no handler's
+            return
+        if runtime.loops_in_use:
+            runtime.blocking_wait(target)  # UsageError rather than a blocked loop
         if waiter is not None:
             wait_begins(waiter, target)  # UsageError instead of a deadlock
         try:
-            if target is not None and target.runtime.drives_waits:
+            if runtime.drives_waits:
                 # Its handlers run on this thread, when someone waits: run them until done.
-                if not target.runtime.run_until(self.done, timeout, target):
+                if not runtime.run_until(self.done, timeout, target):
                     raise TimeoutError(f"no reply within {timeout} s")
             else:
                 self._block(timeout)
