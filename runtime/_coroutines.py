@@ -10,26 +10,22 @@ plain messages then run on the loop too, between the awaits of the others.
 from __future__ import annotations
 
 import inspect
-from contextlib import suppress
-from weakref import WeakKeyDictionary
 
 from ._freshness import message_names
 
-__all__ = ["is_async_class"]
+__all__ = ["ASYNC_CLASSES", "is_async_class"]
 
-_known: WeakKeyDictionary[type, bool] = WeakKeyDictionary()
+# Every spawn looks here (`ProcessCore` reads it inline): a plain dict, like the options
+# cache of `_options`; a class that has had processes is kept, as it is there.
+ASYNC_CLASSES: dict[type, bool] = {}
 
 
 def is_async_class(cls: type) -> bool:
     """Whether `cls` has an `async def` message (cached per class)."""
-    try:
-        return _known[cls]
-    except KeyError:
-        pass
-    found = any(
-        inspect.iscoroutinefunction(inspect.unwrap(getattr(cls, name)))
-        for name in message_names(cls)
-    )
-    with suppress(TypeError):  # a class that cannot be weakly referenced: ask again
-        _known[cls] = found
+    found = ASYNC_CLASSES.get(cls)
+    if found is None:
+        found = ASYNC_CLASSES[cls] = any(
+            inspect.iscoroutinefunction(inspect.unwrap(getattr(cls, name)))
+            for name in message_names(cls)
+        )
     return found

@@ -59,7 +59,7 @@ from functools import partial
 from threading import Condition
 from typing import TYPE_CHECKING, Any
 
-from ._coroutines import is_async_class
+from ._coroutines import ASYNC_CLASSES, is_async_class
 from ._envelopes import Envelope, Stamped, drain, fail_all
 from ._errors import ProcessStopped, QueueFull
 from ._future import RUNNING, Future
@@ -161,7 +161,7 @@ class ProcessCore:
         # The run queue this process is scheduled on: the pool's, its own thread's, or
         # for a class with `async def` messages, an event loop's.
         cls = type(instance)
-        if is_async_class(cls):
+        if ASYNC_CLASSES.get(cls) or (cls not in ASYNC_CLASSES and is_async_class(cls)):
             self.queue: Any = runtime.loop_queue(self, cls)
         elif options.dedicated_thread:
             self.queue = runtime.dedicated_queue(self)
