@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -195,6 +196,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 (cpu[name] if name in cpu else small[name]).append(value)  # type: ignore[arg-type]
                 log(f"  [{repeat + 1}/{args.repeats}] {name:<9} {value}")
     ray.shutdown()
+    shutil.rmtree(home, ignore_errors=True)
     med = statistics.median
     threads_s, ray_s, ppe_s = med(cpu["threads"]), med(cpu["ray"]), med(cpu["ppe"])
     ceiling = med(cpu["ceiling"])

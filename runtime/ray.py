@@ -557,20 +557,28 @@ class RayRuntime(RuntimeCore):
             if item is None:
                 return
             turn, ref = item
+            failed: BaseException | None = None
             try:
                 # Not one endless wait: a batch that shutdown failed already is let go.
                 while not ray.wait([ref], timeout=0.25)[0] and not turn.dropped:
                     pass
-                with self._lock:
-                    self._watching = False  # before settling: the next batch comes here
-                if not turn.dropped:
-                    reply: ConcurrentFuture[Any] = ConcurrentFuture()
-                    try:
-                        reply.set_result(ray.get(ref))
-                    except BaseException as error:  # settled as the callback's would be
-                        reply.set_exception(error)
-                    turn.reply = reply
-                    self._complete(turn, self._watcher_counts)
+            except BaseException as error:  # Ray itself failed: so does the batch
+                failed = error
+            with self._lock:
+                self._watching = False  # before settling: the next batch comes here
+            if turn.dropped:
+                continue
+            reply: ConcurrentFuture[Any] = ConcurrentFuture()
+            if failed is None:
+                try:
+                    reply.set_result(ray.get(ref))
+                except BaseException as error:  # settled as the callback's would be
+                    reply.set_exception(error)
+            else:
+                reply.set_exception(failed)
+            turn.reply = reply
+            try:
+                self._complete(turn, self._watcher_counts)
             except BaseException as error:  # pragma: no cover - turns deliver their errors
                 log.error(
                     "internal error of %r: %s",

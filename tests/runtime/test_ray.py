@@ -85,6 +85,35 @@ def test_a_batch_of_asks_brings_back_every_reply_and_error_in_order(runtime: Run
     assert process_stats(worker).handled == 700 and process_stats(worker).failed == 100
 
 
+def test_batches_settle_by_the_watcher_and_by_ray_callbacks_alike(runtime: Runtime) -> None:
+    # One batch at a time is settled by the watcher thread, the others that are in flight
+    # meanwhile by Ray's callbacks: four processes at once use both.
+    workers = [WorkerProcess.spawn(f"w{i}") for i in range(4)]
+    futures = [(w, w.bar(1)) for _ in range(200) for w in workers]
+    for worker in workers:
+        mine = [f.result(PATIENCE) for w, f in futures if w is worker]
+        assert mine == list(range(1, 201))
+    assert runtime.threads == 2  # the dispatcher and the watcher
+
+
+def test_a_failure_of_ray_while_the_watcher_waits_fails_the_batch_not_the_program(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ray
+
+    worker = WorkerProcess.spawn("w")
+    assert worker.bar(1).result(PATIENCE) == 1
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("the Ray connection broke")
+
+    monkeypatch.setattr(ray, "wait", broken)
+    with pytest.raises(ConnectionError, match="the Ray connection broke"):
+        worker.bar(1).result(PATIENCE)
+    monkeypatch.undo()
+    assert worker.bar(1).result(PATIENCE) == 3  # the handler ran; only its reply was lost
+
+
 def test_ray_options_reach_the_actor(runtime: Runtime) -> None:
     import ray
 

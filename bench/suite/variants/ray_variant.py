@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -77,6 +80,8 @@ class RayPool(Variant):
         self._remote_worker: Any = None
         self._actors: list[Any] = []
         self._pool: Any = None
+        self._home: str | None = None
+        self._saved_home: str | None = None
 
     def unavailable(self) -> str | None:
         if importlib.util.find_spec("ray") is None:
@@ -84,18 +89,31 @@ class RayPool(Variant):
         return None
 
     def open(self) -> None:
+        # Ray writes an auth token to ~/.ray and its session files under /tmp/ray: both go
+        # to a directory of the run's own, not the user's home, removed at `close`.
+        self._home = tempfile.mkdtemp(prefix="agbench-ray")
+        self._saved_home = os.environ.get("HOME")
+        os.environ["HOME"] = self._home
         ray = self._ray = importlib.import_module("ray")
         ray.init(
             num_cpus=WORKERS,
             include_dashboard=False,
             log_to_driver=False,
             _node_ip_address="127.0.0.1",
+            _temp_dir=os.path.join(self._home, "r"),  # short: Ray's socket paths have a limit
         )
         self._remote_worker = ray.remote(RayWorker)
 
     def close(self) -> None:
         if self._ray is not None:
             self._ray.shutdown()
+        if self._home is not None:
+            if self._saved_home is None:
+                os.environ.pop("HOME", None)
+            else:
+                os.environ["HOME"] = self._saved_home
+            shutil.rmtree(self._home, ignore_errors=True)
+            self._home = None
 
     def start(self, workers: int) -> None:
         ray = self._ray
