@@ -58,7 +58,7 @@ from weakref import WeakKeyDictionary
 from . import _exit
 from ._current import entered, handler_runtime, running_process
 from ._errors import RuntimeStopped, UsageError
-from ._failures import ErrorHandler, Failure, describe, log, log_failure
+from ._failures import ErrorHandler, Failure, describe, log, log_failure, log_internal
 from ._latency import Latency
 from ._locks import locked, new_lock, release_held
 from ._names import Names
@@ -361,11 +361,7 @@ class RuntimeCore:
         try:
             step()
         except BaseException as error:  # pragma: no cover - the steps deliver their errors
-            log.error(
-                "internal error while finishing an interrupted send: %s",
-                describe(error),
-                exc_info=(type(error), error, error.__traceback__),
-            )
+            log_internal("while finishing an interrupted send", error)
 
     # -- observing -----------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from ._core import DRAIN_TIMEOUT, RuntimeCore
 from ._current import running
 from ._errors import UsageError
-from ._failures import ErrorHandler, describe, log
+from ._failures import ErrorHandler, log_internal
 from ._waits import describe_wait, waits
 from ._worker import Worker
 
@@ -176,12 +176,7 @@ class DeterministicRuntime(RuntimeCore):
         try:
             self._handle_one(item)
         except BaseException as error:  # pragma: no cover - settle() delivers errors
-            log.error(
-                "internal error while running %r: %s",
-                item,
-                describe(error),
-                exc_info=(type(error), error, error.__traceback__),
-            )
+            log_internal(f"while running {item!r}", error)
         finally:
             self._stack.pop()
             running.runtime, running.process = outer

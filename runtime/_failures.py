@@ -40,6 +40,18 @@ def describe(value: object, text: Callable[[object], str] = repr) -> str:
         return f"<{type(value).__name__} whose {text.__name__}() raised>"
 
 
+def log_internal(doing: str, error: BaseException) -> None:
+    """Log a bug of the runtime's own (what it was `doing`, the error, its traceback): the
+    steps that call this deliver their errors themselves, so this should never happen,
+    but a thread that serves many processes must not die of one."""
+    log.error(
+        "internal error %s: %s",
+        doing,
+        describe(error),
+        exc_info=(type(error), error, error.__traceback__),
+    )
+
+
 def log_failure(failure: Failure) -> None:
     """The default error handler: log to the ``actorgen`` logger with the traceback.
 

@@ -48,7 +48,7 @@ from ._core import GRACE
 from ._current import entered, handling
 from ._envelopes import Stamped
 from ._errors import HandlerCancelled
-from ._failures import describe, log
+from ._failures import describe, log_internal
 from ._future import RESULT, RUNNING, Future
 from ._supervision import supervise
 from ._worker import Worker
@@ -512,12 +512,7 @@ class LoopQueue:
                         _busy_from(process, started)
         except BaseException as broken:  # pragma: no cover - the handler's are caught above
             if not isinstance(broken, asyncio.CancelledError):
-                log.error(
-                    "internal error while running %r: %s",
-                    process,
-                    describe(broken),
-                    exc_info=(type(broken), broken, broken.__traceback__),
-                )
+                log_internal(f"while running {process!r}", broken)
             elif not runtime.stopping and not self.owned:
                 move = True
         finally:

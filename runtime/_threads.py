@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from ._core import DRAIN_TIMEOUT, RuntimeCore
 from ._current import entered, running
 from ._errors import RuntimeStopped, UsageError
-from ._failures import ErrorHandler, describe, log
+from ._failures import ErrorHandler, log_internal
 from ._locks import locked
 from ._worker import Worker
 
@@ -326,12 +326,7 @@ class Runtime(RuntimeCore):
                 try:
                     process.run(worker)
                 except BaseException as error:  # pragma: no cover - run() delivers errors
-                    log.error(
-                        "internal error while running %r: %s",
-                        process,
-                        describe(error),
-                        exc_info=(type(error), error, error.__traceback__),
-                    )
+                    log_internal(f"while running {process!r}", error)
                 finally:
                     running.process = None
                     worker.process = None

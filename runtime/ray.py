@@ -69,7 +69,7 @@ from ray import cloudpickle
 
 from ._core import DRAIN_TIMEOUT, RuntimeCore
 from ._errors import ProcessStopped, RuntimeStopped, UsageError
-from ._failures import ErrorHandler, describe, log
+from ._failures import ErrorHandler, describe, log, log_internal
 from ._marker import OPTIONS_ATTRIBUTE
 from ._options import ProcessOptions, with_overrides
 from ._process import ProcessCore, Taken
@@ -508,12 +508,7 @@ class RayRuntime(RuntimeCore):
                 else:
                     self._start_turn(item)
             except BaseException as error:  # pragma: no cover - turns deliver their errors
-                log.error(
-                    "internal error of %r: %s",
-                    self,
-                    describe(error),
-                    exc_info=(type(error), error, error.__traceback__),
-                )
+                log_internal(f"of {self!r}", error)
 
     def _start_turn(self, process: ProcessCore) -> None:
         if not process.begin():
@@ -580,12 +575,7 @@ class RayRuntime(RuntimeCore):
             try:
                 self._complete(turn, self._watcher_counts)
             except BaseException as error:  # pragma: no cover - turns deliver their errors
-                log.error(
-                    "internal error of %r: %s",
-                    self,
-                    describe(error),
-                    exc_info=(type(error), error, error.__traceback__),
-                )
+                log_internal(f"of {self!r}", error)
 
     def _shippable(self, process: ProcessCore, batch: list[Taken]) -> tuple[list[Taken], bytes]:
         """The batch without the messages that cannot be pickled, which fail at once with
