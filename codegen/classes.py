@@ -13,7 +13,7 @@ from __future__ import annotations
 import keyword
 
 import libcst as cst
-from actorgen.runtime._contract import RESERVED_MEMBERS
+from actorgen.runtime._contract import ASYNC_CLASS, RESERVED_MEMBERS
 
 from . import names
 from .decorators import COPIED_DECORATORS, DROPPED_DECORATORS, OVERLOAD, Decorators
@@ -116,6 +116,14 @@ class ClassFinder:
                 return decorator
             if self.decorators.is_marker(target):
                 return decorator
+            mistaken = self.decorators.mistaken_marker(decorator)
+            if mistaken is not None:
+                self.reporter.error(
+                    decorator,
+                    f"the decorator is imported as {mistaken!r}, which does not exist: "
+                    f"@async_class is {ASYNC_CLASS!r} (from actorgen.runtime import "
+                    "async_class)",
+                )
         return None
 
     def _draft(self, node: cst.ClassDef, decorator: cst.Decorator) -> Draft:

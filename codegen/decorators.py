@@ -46,6 +46,22 @@ class Decorators:
     def is_marker(self, node: cst.CSTNode) -> bool:
         return ASYNC_CLASS in self.qualified_names(node)
 
+    def mistaken_marker(self, decorator: cst.Decorator) -> str | None:
+        """What a decorator that is meant to be ``@async_class`` but is imported from the
+        wrong actorgen module is imported as (``actorgen.async_class``), else None: such a
+        class would silently get no facades (and its module fails to import)."""
+        target = decorator.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        names = self.qualified_names(target)
+        if ASYNC_CLASS in names:
+            return None
+        for name in sorted(names):
+            module, _, last = name.rpartition(".")
+            if last == ASYNC_CLASS.rpartition(".")[2] and module.split(".")[0] == "actorgen":
+                return name
+        return None
+
     def is_route(self, decorator: cst.Decorator) -> bool:
         """``@route(...)``, or a bare ``@route`` (which the pass reports)."""
         target = decorator.decorator

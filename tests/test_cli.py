@@ -71,9 +71,21 @@ BAD_INPUTS = {
         "4:14: error: async class 'W' has 'async def' messages (foo), which run on an event "
         "loop, so it cannot have dedicated_thread=True",
     ),
-        "decorated function": (
+    "decorated function": (
         HEADER + "@async_class\ndef make() -> None: ...\n",
         "4:1: error: @async_class applies to classes, not to function 'make'",
+    ),
+    "async_class imported from actorgen": (
+        "from actorgen import async_class\n\n\n@async_class\nclass W:\n"
+        + "    def foo(self) -> None: ...\n",
+        "4:1: error: the decorator is imported as 'actorgen.async_class', which does not "
+        "exist: @async_class is 'actorgen.runtime.async_class' (from actorgen.runtime import "
+        "async_class)",
+    ),
+    "async_class through import actorgen": (
+        "import actorgen as ag\n\n\n@ag.async_class(capacity=3)\nclass W:\n"
+        + "    def foo(self) -> None: ...\n",
+        "4:1: error: the decorator is imported as 'actorgen.async_class', which does not exist",
     ),
     "message without self": (
         HEADER + "@async_class\nclass W:\n    def foo() -> None: ...\n",
@@ -153,6 +165,18 @@ def test_bad_input_gets_a_located_diagnostic_and_no_output(case: str, tmp_path: 
     assert "Traceback" not in run.err
     lines = errors(run)
     assert any(line.startswith(f"{path}:{expected}") for line in lines), lines
+    assert not (tmp_path / "mod_actors.py").exists()
+
+
+def test_another_librarys_async_class_decorator_is_left_alone(tmp_path: Path) -> None:
+    write(
+        tmp_path / "mod.py",
+        "from elsewhere import async_class\n\n\n@async_class\nclass W:\n"
+        "    def foo(self) -> None: ...\n",
+    )
+    run = run_cli(tmp_path)
+    assert run.code == 0, run.err
+    assert not errors(run)
     assert not (tmp_path / "mod_actors.py").exists()
 
 
