@@ -397,7 +397,13 @@ class Runtime(RuntimeCore):
                 # Threads in long runs are computing, not blocked, if the program's threads
                 # kept the interpreter busy, or the monitor itself woke late for want of
                 # it: more threads could only contend.
-                tick_ns, runnable_ns = now[0] - before[0], now[1] - before[1]
+                tick_ns = now[0] - before[0]
+                if each and then_each:
+                    # Per thread: the time of a thread that ended meanwhile is gone from
+                    # the total, which can then even go down.
+                    runnable_ns = sum(ns - then_each.get(tid, 0) for tid, ns in each.items())
+                else:
+                    runnable_ns = now[1] - before[1]
                 late = slept > (asked + TICK) * 1e9
                 if late or runnable_ns >= SATURATED * tick_ns * parallel:
                     continue

@@ -3,13 +3,17 @@ the runtime's small pool of threads."""
 
 from __future__ import annotations
 
+import sys
 import threading
+import time
 from collections import Counter
 
-from actorgen.runtime import Runtime
+from actorgen.runtime import Runtime, runtime_stats
 from app.journal import Journal
 from app.recorders_actors import RecorderProcess
 from app.workers_actors import WorkerProcess
+
+GIL = getattr(sys, "_is_gil_enabled", lambda: True)()
 
 
 def test_idle_processes_hold_no_thread(journal: Journal) -> None:
@@ -18,10 +22,21 @@ def test_idle_processes_hold_no_thread(journal: Journal) -> None:
         processes = [RecorderProcess.spawn(f"p{i}", journal) for i in range(2000)]
         replies = [process.note_and_reply(i) for i, process in enumerate(processes)]
         assert [reply.result(timeout=10) for reply in replies] == [0] * 2000
-        assert threading.active_count() == threads_before
         assert runtime.threads == 2
+        # Without the GIL a handler can wait on the journal's lock for a whole tick while
+        # the other pool thread takes it again and again (locks are not fair there): the
+        # monitor then rightly starts backup threads, which retire once free.
+        backups = runtime_stats(runtime).backup_threads_started
+        deadline = time.monotonic() + 10
+        while threading.active_count() > threads_before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert threading.active_count() == threads_before
     assert Counter(journal.items()) == Counter(range(2000))
-    assert {entry.thread for entry in journal.entries()} <= {"actorgen-0", "actorgen-1"}
+    threads = {entry.thread for entry in journal.entries()}
+    pool = {f"actorgen-{n}" for n in range(2 + backups)}
+    assert threads <= pool, threads - pool
+    if GIL:
+        assert backups == 0
 
 
 def test_processes_spawn_on_the_runtime_entered_with_with() -> None:
