@@ -121,6 +121,9 @@ class RuntimeCore:
         self._draining = False
         self._lock = new_lock()  # re-entrant only so that an interrupted send can finish
         self._quiet = threading.Condition(self._lock)
+        # Where senders block for room in a full queue, and how many on each (a backend
+        # whose senders block their thread: `_wait_on_room`, `_wake_rooms`).
+        self._blocked: dict[threading.Condition, int] = {}
         # The processes that are not idle (on a run queue, or running). A set rather than
         # a count: adding and discarding are single, idempotent operations, so a send
         # interrupted half-way can repeat its step, and shutdown can find every process
@@ -242,6 +245,29 @@ class RuntimeCore:
         """A sender waits on a full queue (holding `room`'s lock) until `roomy()`, the
         timeout, or shutdown."""
         raise NotImplementedError
+
+    def _wait_on_room(
+        self, room: threading.Condition, roomy: Callable[[], bool], timeout: float | None
+    ) -> bool:
+        """`wait_for_room` for a backend whose senders block their own thread: registered
+        in `_blocked`, so that shutdown can wake them (`_wake_rooms`)."""
+        with self._lock:
+            self._blocked[room] = self._blocked.get(room, 0) + 1
+        try:
+            return room.wait_for(lambda: self.stopping or roomy(), timeout) and not self.stopping
+        finally:
+            with self._lock:
+                self._blocked[room] -= 1
+                if not self._blocked[room]:
+                    del self._blocked[room]
+
+    def _wake_rooms(self) -> None:
+        """Shutdown: wake every blocked sender at once (they raise `RuntimeStopped`)."""
+        with self._lock:
+            blocked = list(self._blocked)
+        for room in blocked:
+            with room:
+                room.notify_all()
 
     def run_until(self, done: Callable[[], bool], timeout: float | None, target: object) -> bool:
         """Backends that `drives_waits`: run handlers until `done()` (False: timed out)."""

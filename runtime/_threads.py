@@ -122,7 +122,6 @@ class Runtime(RuntimeCore):
         self._pool: list[Worker] = []  # pool threads, backups included
         self._dedicated: list[Worker] = []  # threads of processes that have their own
         self._retired = Worker(self.runq)  # the counts of threads that ended
-        self._blocked: dict[threading.Condition, int] = {}  # where senders wait for room
         self._backups = 0  # backup threads started, ever
         # Async processes (docs/asyncio.md): the queue of each event loop they run on, and
         # the runtime's own loop thread, started for the first one spawned off any loop.
@@ -271,15 +270,7 @@ class Runtime(RuntimeCore):
 
         (Not on the thread of an event loop that runs async processes: there the queues
         park the message instead, see `sender_cannot_block`.)"""
-        with self._lock:
-            self._blocked[room] = self._blocked.get(room, 0) + 1
-        try:
-            return room.wait_for(lambda: self.stopping or roomy(), timeout) and not self.stopping
-        finally:
-            with self._lock:
-                self._blocked[room] -= 1
-                if not self._blocked[room]:
-                    del self._blocked[room]
+        return self._wait_on_room(room, roomy, timeout)
 
     # -- the pool ------------------------------------------------------------------------
 
@@ -425,16 +416,13 @@ class Runtime(RuntimeCore):
         thread (pool threads are daemons)."""
         with self._lock:
             workers = [*self._pool, *self._dedicated]
-            blocked = list(self._blocked)
             loops = list(self._loop_queues.values())
             own = self._loop_thread
         stopped = all([queue.stop(deadline) for queue in loops])  # cancel the running turns
         if own is not None:
             stopped = own.stop(deadline) and stopped
         self._halt.set()
-        for room in blocked:
-            with room:
-                room.notify_all()
+        self._wake_rooms()
         for worker in workers:
             worker.queue.put(None)
         # A backup thread the monitor has not started yet ends on its own (None is queued).

@@ -384,7 +384,6 @@ class RayRuntime(RuntimeCore):
         self._watcher_counts = Worker(self._watched, batch=1)  # ... and what the watcher does
         self._flown = threading.Condition(self._lock)  # a batch came back
         self._placements: set[Placement] = set()
-        self._blocked: dict[threading.Condition, int] = {}
         self._actor_classes: dict[tuple[Any, ...], Any] = {}
         self._dispatcher = threading.Thread(
             target=self._dispatch, name=f"{name}-dispatcher", daemon=True
@@ -720,25 +719,13 @@ class RayRuntime(RuntimeCore):
     def wait_for_room(
         self, room: threading.Condition, roomy: Callable[[], bool], timeout: float | None
     ) -> bool:
-        with self._lock:
-            self._blocked[room] = self._blocked.get(room, 0) + 1
-        try:
-            return room.wait_for(lambda: self.stopping or roomy(), timeout) and not self.stopping
-        finally:
-            with self._lock:
-                self._blocked[room] -= 1
-                if not self._blocked[room]:
-                    del self._blocked[room]
+        return self._wait_on_room(room, roomy, timeout)
 
     def _stop_handlers(self, deadline: float | None) -> bool:
         """Wait for the batches in flight until `deadline`; fail what is still out (its
         actor is killed: it is stuck in a handler), end the dispatcher, let go of the
         actors and, if this runtime connected to Ray, disconnect (a local Ray stops)."""
-        with self._lock:
-            blocked = list(self._blocked)
-        for room in blocked:
-            with room:
-                room.notify_all()
+        self._wake_rooms()
         with self._flown:
             self._flown.wait_for(lambda: not self._flight, _left(deadline))
             late = list(self._flight.values())
