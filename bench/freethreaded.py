@@ -9,11 +9,12 @@ runtime installed; `.ci/freethreaded-python` builds a 3.13t)::
 
 For each interpreter, one after the other in the same run: `cores.py` (CPU-bound handlers,
 a cluster of 2 against 1, beside the machine's ceiling and plain threads) and the message
-figures of `run.py` (tells, asks, ask p50, skewed makespan) for the hand-written pattern
-and the cluster's two balancing strategies, each as a ratio to the hand-written pattern
-measured in the same repeat on the same interpreter. `--write` puts the tables into the
-"Free-threaded CPython" section of ``results/results.md`` (which `run.py` keeps when it
-rewrites the rest); without it they are printed.
+figures of `run.py` (tells, asks, ask p50, skewed makespan) for the hand-written pattern,
+the cluster's two balancing strategies and the hand-written pattern with the generated
+dispatch (what the calling convention costs without any runtime), each as a ratio to the
+hand-written pattern measured in the same repeat on the same interpreter. `--write` puts
+the tables into the "Free-threaded CPython" section of ``results/results.md`` (which
+`run.py` keeps when it rewrites the rest); without it they are printed.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ from results_section import write_section  # noqa: E402 - bench/ is not a packag
 REPO = BENCH.parent
 BEGIN = "<!-- free-threaded: begin (bench/freethreaded.py --write) -->"
 END = "<!-- free-threaded: end -->"
-VARIANTS = ("handwritten", "actorgen-cluster-balanced", "actorgen-cluster-work-stealing")
+VARIANTS = (
+    "handwritten",
+    "handwritten-dispatch",
+    "actorgen-cluster-balanced",
+    "actorgen-cluster-work-stealing",
+)
 # phase -> (metric, label, higher is better)
 PHASES = {
     "tells": ("rate", "tells/s", True),
@@ -133,10 +139,15 @@ def section(measured: dict[str, dict[str, Any]], repeats: int) -> str:
         for variant, label in (
             ("actorgen-cluster-balanced", "balanced"),
             ("actorgen-cluster-work-stealing", "work stealing"),
+            ("handwritten-dispatch", "*no runtime: the generated dispatch*"),
         ):
             cells = [_x(rows[variant][phase]["ratio"]) for phase in PHASES]
             lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
     lines += [
+        "",
+        "The last row of each interpreter is not actorgen: it is the hand-written pattern"
+        " with the workload's class behind its generated messages and dispatch function"
+        " (`HandwrittenDispatch`), what the calling convention alone costs.",
         "",
         "Hand-written pattern itself, per interpreter: "
         + "; ".join(

@@ -1,5 +1,5 @@
 # ruff: noqa: RUF001 - the report prints typographic signs on purpose
-"""What the steps of a message cost on each interpreter: one thread, no runtime.
+"""What the steps of a message cost on each interpreter: no runtime, one thread or two.
 
 The runtime's path of a message is a few dozen single steps (attribute reads and stores,
 calls, one `deque` append and pop). What each costs is the interpreter's business, and it
@@ -12,7 +12,9 @@ root, naming each interpreter::
 
 Each row is the best of `--repeats` timings of a loop of `--loops` steps (the least
 disturbed by whatever else the machine runs), less the best of the empty loop, in
-nanoseconds per step; the interpreters run one after the other. `--write` puts the table
+nanoseconds per step; the interpreters run one after the other. A second table has two
+threads do a step at once, on one object they share or on one each: what sharing an
+object between cores costs without the GIL. `--write` puts the table
 into its section of ``results/results.md`` (after the free-threaded one, which `run.py` and
 `freethreaded.py` keep), else it is printed.
 """
@@ -46,8 +48,16 @@ STEPS: dict[str, tuple[str, str]] = {
     "`Lock` acquire + release": ("", "lock.acquire(); lock.release()"),
     "make a frozen dataclass (1 field)": ("", "M(1)"),
 }
+# name -> one step on `o`, done by two threads at once, `o` either one object both use or
+# each thread's own: ns per step, wall time over both threads' steps. Without the GIL every
+# use of an object takes a reference, an atomic write to the object when another thread
+# made it, and two cores writing one object take turns at it.
+SHARED_STEPS: dict[str, str] = {
+    "read a slot": "o.a",
+    "call a function": "o(1)",
+}
 CHILD = """
-import json, sys, timeit, threading, dataclasses
+import json, sys, time, timeit, threading, types, dataclasses
 from collections import deque
 from queue import SimpleQueue
 class S:
@@ -59,19 +69,43 @@ def f(a): return None
 class M:
     a: int
 s, d, q, lock = S(), deque(), SimpleQueue(), threading.Lock()
-steps, loops, repeats = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+steps, shared_steps = json.loads(sys.argv[1]), json.loads(sys.argv[4])
+loops, repeats = int(sys.argv[2]), int(sys.argv[3])
 def best(stmt):
     return min(timeit.repeat(stmt, globals=globals(), number=loops, repeat=repeats)) / loops
 empty = best("pass")
 out = {name: (best(stmt) - empty) * 1e9 for name, (setup, stmt) in steps.items()}
+def both(stmt, objects):
+    space = {}
+    exec(f"def run(o):\\n    for _ in range({loops}):\\n        {stmt}", space)
+    times = []
+    for _ in range(repeats):
+        threads = [threading.Thread(target=space["run"], args=(o,)) for o in objects]
+        started = time.perf_counter()
+        for thread in threads: thread.start()
+        for thread in threads: thread.join()
+        times.append(time.perf_counter() - started)
+    return min(times) / (loops * len(objects))
+pairs = {}
+for name, stmt in shared_steps.items():
+    if stmt == "o.a":
+        one, own = S(), (S(), S())
+    else:
+        one, own = f, tuple(types.FunctionType(f.__code__, globals()) for _ in range(2))
+    blank = both("pass", (one, one))
+    pairs[name] = {
+        "one object": (both(stmt, (one, one)) - blank) * 1e9,
+        "own objects": (both(stmt, own) - blank) * 1e9,
+    }
 gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-print(json.dumps({"steps": out, "gil": gil, "version": sys.version.split()[0]}))
+print(json.dumps({"steps": out, "pairs": pairs, "gil": gil, "version": sys.version.split()[0]}))
 """
 
 
 def measure(python: str, loops: int, repeats: int) -> dict[str, object]:
     done = subprocess.run(
-        [python, "-c", CHILD, json.dumps(STEPS), str(loops), str(repeats)],
+        [python, "-c", CHILD, json.dumps(STEPS), str(loops), str(repeats),
+         json.dumps(SHARED_STEPS)],
         capture_output=True, text=True, check=True,
     )
     figures: dict[str, object] = json.loads(done.stdout)
@@ -104,6 +138,22 @@ def table(measured: dict[str, dict[str, object]], repeats: int) -> str:
             ratio = "" if name == base or ref <= 0 else f" ({value / ref:.1f}×)"
             cells.append(f"{value:.0f}{ratio}")
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Two threads at once, each doing the step on one object they both use, or on an"
+        " object of its own (a copy of the function): ns per step, the wall time over both"
+        " threads' steps (under the GIL they take turns, so about one thread's cost).",
+        "",
+        "| step, two threads | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for step in SHARED_STEPS:
+        for kind in ("one object", "own objects"):
+            cells = [
+                f"{measured[name]['pairs'][step][kind]:.0f}"  # type: ignore[index]
+                for name in names
+            ]
+            lines.append(f"| {step}, {kind} | " + " | ".join(cells) + " |")
     lines += ["", END]
     return "\n".join(lines) + "\n"
 

@@ -12,7 +12,7 @@ from ..workload import Totals
 from .actorgen_variant import DEFAULT_CLUSTER, ActorgenDirect, cluster_variants
 from .base import PHASES, RETRIES, RepeatableFailure, Variant
 from .executor import Executor
-from .handwritten import Handwritten, HandwrittenBareReply
+from .handwritten import Handwritten, HandwrittenBareReply, HandwrittenDispatch
 from .ray_variant import RayPool
 
 __all__ = [
@@ -85,6 +85,7 @@ def all_variants() -> list[Variant]:
     return [
         Handwritten(),
         HandwrittenBareReply(),
+        HandwrittenDispatch(),
         Executor(),
         *_pykka(),
         *cluster_variants(),

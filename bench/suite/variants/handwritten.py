@@ -4,13 +4,16 @@ This is what the Inko proposal describes and the limit actorgen is measured agai
 dataclass messages, one shared `queue.SimpleQueue`, and worker threads that each loop
 ``match q.get()``. An idle worker takes the next message, so the work balances itself.
 
-Two rows use it:
+Three rows use it:
 
 - `Handwritten`: asks carry a `concurrent.futures.Future` for the reply, as such code
   usually does. It is the baseline of every comparison.
 - `HandwrittenBareReply`: asks carry the smallest reply that still lets the sender wait (a
   lock released once the value is set). Not a target; it shows what the queue itself costs
   and how much of an ask is the future.
+- `HandwrittenDispatch`: the workload's own class behind its generated messages and
+  dispatch function, with no runtime. Not a target either: it is what the calling
+  convention alone costs.
 
 A run ends with one `Sync` message per worker: each waits at a shared barrier, so once the
 sender passes the barrier too, every worker has finished everything sent before.
@@ -24,12 +27,14 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from queue import SimpleQueue
-from typing import Protocol
+from typing import Protocol, cast
 
+from ..worker import Worker
+from ..worker_actors import WorkerBarMessage, WorkerFooMessage, WorkerMessage, dispatch_worker
 from ..workload import Totals
 from .base import Variant
 
-__all__ = ["Handwritten", "HandwrittenBareReply"]
+__all__ = ["Handwritten", "HandwrittenBareReply", "HandwrittenDispatch"]
 
 
 class Reply(Protocol):
@@ -199,3 +204,72 @@ class HandwrittenBareReply(Handwritten):
         reply = BareReply()
         self._queue.put(Bar(value, reply))
         return reply.result()
+
+
+class HandwrittenDispatch(Handwritten):
+    """The hand-written pattern with actorgen's calling convention and no runtime: the
+    workload's `Worker` class, its generated messages and `dispatch_worker`, one shared
+    `SimpleQueue`, a `concurrent.futures.Future` beside each ask's message. Not a target:
+    it shows what calling a method through the generated dispatch costs on each
+    interpreter, which no runtime can take away (on a free-threaded build most of it is
+    the reference counts of objects that every worker thread touches: the dispatch
+    function, the handler, the message class)."""
+
+    key = "handwritten-dispatch"
+    label = "hand-written, handlers as methods behind the generated dispatch"
+    phases = ("tells", "asks", "latency")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._workers: list[Worker] = []
+        self._mail: SimpleQueue[object] = SimpleQueue()
+
+    def start(self, workers: int) -> None:
+        self._mail = SimpleQueue()
+        self._queue = self._mail  # type: ignore[assignment]  # _sync and stop put there too
+        self._workers = [Worker() for _ in range(workers)]
+        self._threads = [
+            threading.Thread(target=serve, args=(self._mail, worker), name=f"dispatch-{i}")
+            for i, worker in enumerate(self._workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def tell_all(self, values: Sequence[int]) -> None:
+        mail = self._mail
+        for value in values:
+            mail.put(WorkerFooMessage(value))
+        self._sync()
+
+    def ask_all(self, values: Sequence[int]) -> list[int]:
+        mail = self._mail
+        futures: list[Future[int]] = []
+        for value in values:
+            future: Future[int] = Future()
+            mail.put((WorkerBarMessage(value), future))
+            futures.append(future)
+        return [future.result() for future in futures]
+
+    def ask_one(self, value: int) -> int:
+        future: Future[int] = Future()
+        self._mail.put((WorkerBarMessage(value), future))
+        return future.result()
+
+    def totals(self) -> list[Totals]:
+        return [worker.snapshot() for worker in self._workers]
+
+
+def serve(mail: SimpleQueue[object], worker: Worker) -> None:
+    """A worker thread of `HandwrittenDispatch`: tells are bare messages, asks a (message,
+    future) pair; Sync and Stop as in `work`."""
+    while True:
+        item = mail.get()
+        if item.__class__ is tuple:
+            message, reply = cast("tuple[WorkerMessage, Future[object]]", item)
+            reply.set_result(dispatch_worker(worker, message))
+        elif item.__class__ is Sync:
+            item.barrier.wait()
+        elif item.__class__ is Stop:
+            return
+        else:
+            dispatch_worker(worker, cast("WorkerMessage", item))
