@@ -376,12 +376,20 @@ def test_shutdown_reports_to_a_slow_error_handler_only_until_its_deadline(
 def test_the_default_error_handler_logs_one_line_for_the_tells_a_shutdown_failed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    gate = threading.Event()
+    started, gate = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        started.set()
+        gate.wait()
+
     with Runtime(threads=1) as runtime:
         worker = WorkerProcess.spawn("w")
-        worker.call(gate.wait)
+        worker.call(hold)
         for i in range(500):
             worker.foo(i)
+        # Running, so that shutdown cannot finish: on a loaded machine the thread may not
+        # have taken the call yet, and shutdown would then fail it and end in time.
+        assert started.wait(PATIENCE)
         assert runtime.shutdown(drain=False, timeout=0.1) is False
         gate.set()
     # (A handler already running when shutdown came, as on a free-threaded build, adds a
