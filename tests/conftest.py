@@ -25,13 +25,19 @@ def _ray_kept_in_the_session() -> Iterator[None]:
     benchmark smoke test's Ray row) writes an auth token to ``~/.ray`` and its sessions to
     a temporary directory: for the whole session HOME and RAY_TMPDIR point into a
     directory of the session's own (short: Ray's socket paths must stay under ~107
-    bytes), removed at its end; and none of them reports usage stats."""
+    bytes), removed at its end; and none of them reports usage stats. The free-threaded
+    leg's interpreter stays where the machine keeps it (`.ci/freethreaded-python` finds it
+    by HOME): it is built once per machine, not once per session."""
     import shutil
     import tempfile
 
     base = tempfile.mkdtemp(prefix="agray")
     os.makedirs(os.path.join(base, "home"))
-    saved = {key: os.environ.get(key) for key in ("HOME", "RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED")}
+    keys = ("HOME", "RAY_TMPDIR", "RAY_USAGE_STATS_ENABLED", "ACTORGEN_PY313T_DIR")
+    saved = {key: os.environ.get(key) for key in keys}
+    if not os.environ.get("ACTORGEN_PY313T_DIR"):
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        os.environ["ACTORGEN_PY313T_DIR"] = os.path.join(cache, "actorgen-py313t")
     os.environ["HOME"] = os.path.join(base, "home")
     os.environ["RAY_TMPDIR"] = base
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
