@@ -425,8 +425,11 @@ class Runtime(RuntimeCore):
         self._wake_rooms()
         for worker in workers:
             worker.queue.put(None)
-        # A backup thread the monitor has not started yet ends on its own (None is queued).
-        threads = [w.thread for w in workers if w.thread is not None and w.thread.ident]
+        # A backup thread the monitor has not started yet ends on its own (None is queued),
+        # and so does one still starting: `is_alive()`, not `ident`, which a new thread has
+        # a moment before `join` accepts it (seen on 3.13t: "cannot join thread before it
+        # is started" at shutdown).
+        threads = [w.thread for w in workers if w.thread is not None and w.thread.is_alive()]
         threads.append(self._monitor)
         me = threading.current_thread()
         for thread in threads:
