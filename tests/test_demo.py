@@ -37,7 +37,7 @@ def test_the_demo_prints_plain_lines_when_piped_and_compares_the_two_clusters() 
     assert "all 60 digests matched the manifest, on both clusters" in out
 
 
-def _read_until_exit(fd: int, pid: int, timeout: float) -> tuple[bytes, int]:
+def _read_until_exit(fd: int, child: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, int]:
     """Everything the child writes to the terminal `fd`, and its exit code."""
     out = b""
     deadline = time.monotonic() + timeout
@@ -51,19 +51,32 @@ def _read_until_exit(fd: int, pid: int, timeout: float) -> tuple[bytes, int]:
             if not data:
                 break
             out += data
-    _, status = os.waitpid(pid, 0)
-    return out, os.waitstatus_to_exitcode(status)
+    return out, child.wait(timeout=10)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_the_demo_draws_its_live_view_on_a_terminal() -> None:
     import pty
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the demo, its standard streams on the pseudo-terminal
-        os.chdir(REPO)
-        os.execv(sys.executable, [sys.executable, "-m", "examples.demo", *SMALL])
-    out, code = _read_until_exit(fd, pid, timeout=120)
+    # The demo's standard streams on a pseudo-terminal. Started as a subprocess, not by
+    # pty.fork(): forking this process, which runs threads, is not safe (Python 3.13 warns).
+    fd, terminal = pty.openpty()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "examples.demo", *SMALL],
+        cwd=REPO,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+    )
+    os.close(terminal)  # the child's copies stay: the terminal ends when the child does
+    try:
+        out, code = _read_until_exit(fd, child, timeout=120)
+    finally:
+        os.close(fd)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
     text = out.decode("utf-8", "replace")
     assert code == 0, text
     assert "\x1b[" in text  # drawn with terminal codes, redrawn in place
