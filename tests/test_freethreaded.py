@@ -43,7 +43,9 @@ def test_the_runtime_tests_and_the_examples_pass_on_free_threaded_cpython() -> N
     )
     # pytest reports on stdout; the interpreter's build and pip on stderr.
     report, progress = done.stdout.rstrip().splitlines(), done.stderr.rstrip().splitlines()
-    tail = "\n".join([*progress[-15:], *report[-60:]])
+    failures = [i for i, line in enumerate(report) if line.startswith("=") and "FAILURES" in line]
+    shown = report[failures[0] : failures[0] + 150] if failures else report[-60:]
+    tail = "\n".join([*progress[-15:], *shown, *([report[-1]] if failures else [])])
     assert done.returncode == 0, f".ci/freethreaded exited {done.returncode}:\n{tail}"
     summary = report[-1] if report else ""
     counts = dict((kind, int(n)) for n, kind in re.findall(r"(\d+) (\w+)", summary))
