@@ -65,10 +65,14 @@ class ProcessStats:
 class ClusterStats:
     """One cluster: messages waiting in its queues, being handled, and each member's stats.
 
-    A member's `handled` counts all its messages, direct and from any cluster. On a
-    runtime with latency histograms, `wait` is how long the cluster's messages waited
-    before a member took them and `handler` how long their handlers ran (its count is the
-    number of the cluster's messages handled); both None on other runtimes.
+    `in_flight` counts the members handling one of its messages; like every figure here
+    it is a snapshot, and for a moment it can count a member that is about to take a
+    message and finds none (a member marks itself before it takes, so that `join` never
+    misses a message being taken). A member's `handled` counts all its messages, direct
+    and from any cluster. On a runtime with latency histograms, `wait` is how long the
+    cluster's messages waited before a member took them and `handler` how long their
+    handlers ran (its count is the number of the cluster's messages handled); both None on
+    other runtimes.
     """
 
     name: str
