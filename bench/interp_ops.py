@@ -52,9 +52,9 @@ STEPS: dict[str, tuple[str, str]] = {
 # each thread's own: the time of the first ÷ the second. Without the GIL every
 # use of an object takes a reference, an atomic write to the object when another thread
 # made it, and two cores writing one object take turns at it.
-SHARED_STEPS: dict[str, str] = {
-    "read a slot": "o.a",
-    "call a function": "o(1)",
+SHARED_STEPS: dict[str, tuple[str, str]] = {  # name -> (how to make `o`, the step)
+    "read a slot": ("S()", "o.a"),
+    "call a function": ("types.FunctionType(f.__code__, globals())", "o(1)"),
 }
 CHILD = """
 import json, sys, time, timeit, threading, types, dataclasses
@@ -94,11 +94,8 @@ def both(stmt, objects):
         times.append(max(took))
     return min(times) / (loops * 5 * len(objects))
 pairs = {}
-for name, stmt in shared_steps.items():
-    if stmt == "o.a":
-        one, own = S(), (S(), S())
-    else:
-        one, own = f, tuple(types.FunctionType(f.__code__, globals()) for _ in range(2))
+for name, (make, stmt) in shared_steps.items():
+    one, own = eval(make), (eval(make), eval(make))
     pairs[name] = {"one": both(stmt, (one, one)), "own": both(stmt, own)}
 gil = getattr(sys, "_is_gil_enabled", lambda: True)()
 print(json.dumps({"steps": out, "pairs": pairs, "gil": gil, "version": sys.version.split()[0]}))
